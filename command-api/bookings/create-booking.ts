@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto';
+import { pgErrorInfo, withTransaction } from '../../shared/db/pool.ts';
+import { lockProfessional } from '../../shared/db/advisory-lock.ts';
+import { fail, ok, type Result } from '../../shared/errors.ts';
+import { enqueue, QUEUES } from '../../shared/queue.ts';
+import type { CommandDeps } from '../deps.ts';
+import { markSearchStale } from '../search-sync.ts';
+import {
+  attachPaymentIntent,
+  expirePendingBooking,
+  findBookableProfessional,
+  findBookingByIdempotencyKey,
+  insertPendingBooking,
+  insideOneAvailability,
+  overlapsLiveBooking,
+  supersedeIdempotencyKey,
+  type Booking,
+} from './bookings.repository.ts';
+
+export interface CreateBookingInput {
+  clientId: string;
+  contactEmail: string | null;
+  idempotencyKey: string;
+  professionalId: string;
+  start: Date;
+  durationMinutes: number;
+}
+
+export type CreateBookingFailure =
+  | 'professional_not_found'
+  | 'start_in_past'
+  | 'outside_availability'
+  | 'slot_taken'
+  | 'payment_provider_error';
+
+export interface CreatedBooking {
+  booking: Booking;
+  clientSecret: string | null;
+}
+
+type HoldResult = Result<Booking, Exclude<CreateBookingFailure, 'payment_provider_error'>>;
+
+/**
+ * Holds the slot in one short transaction under the professional's advisory lock (the exclusion
+ * constraint is the net under it), then creates the PaymentIntent outside the lock.
+ */
+export async function createBooking(deps: CommandDeps, input: CreateBookingInput): Promise<Result<CreatedBooking, CreateBookingFailure>> {
+  const held = await holdSlot(deps, input);
+  if (!held.ok) {
+    deps.metrics.bookings.inc({ outcome: held.code === 'slot_taken' ? 'conflict' : 'rejected' });
+    if (held.code === 'slot_taken') deps.metrics.conflicts.inc();
+    return held;
+  }
+  const booking = held.value;
+  const started = Date.now();
+  try {
+    const intent = await deps.stripe.paymentIntents.create(
+      {
+        amount: booking.priceAmount,
+        currency: booking.currency.toLowerCase(),
+        automatic_payment_methods: { enabled: true },
+        description: `Booking ${booking.id}`,
+        metadata: { booking_id: booking.id, professional_id: booking.professionalId, client_id: booking.clientId },
+      },
+      { idempotencyKey: `booking-${booking.id}-payment-intent` },
+    );
+    deps.metrics.stripeLatency.observe({ operation: 'payment_intent.create', result: 'ok' }, (Date.now() - started) / 1000);
+    const attached = (await attachPaymentIntent(deps.pool, booking.id, intent.id)) ?? booking;
+    deps.metrics.bookings.inc({ outcome: 'created' });
+    deps.logger.info({ booking_id: booking.id, professional_id: booking.professionalId, payment_intent_id: intent.id }, 'booking created');
+    return ok({ booking: attached, clientSecret: intent.client_secret });
+  } catch (err) {
+    deps.metrics.stripeLatency.observe({ operation: 'payment_intent.create', result: 'error' }, (Date.now() - started) / 1000);
+    deps.logger.error({ err: errorSummary(err), booking_id: booking.id }, 'payment intent creation failed; releasing the slot');
+    await releaseSlot(deps, booking.id);
+    deps.metrics.bookings.inc({ outcome: 'payment_provider_error' });
+    return fail('payment_provider_error');
+  }
+}
+
+async function holdSlot(deps: CommandDeps, input: CreateBookingInput): Promise<HoldResult> {
+  const end = new Date(input.start.getTime() + input.durationMinutes * 60_000);
+  try {
+    return await withTransaction(deps.pool, async (tx): Promise<HoldResult> => {
+      await lockProfessional(tx, input.professionalId);
+      const earlier = await findBookingByIdempotencyKey(tx, input.clientId, input.idempotencyKey);
+      if (earlier && (earlier.status === 'pending' || earlier.status === 'confirmed')) {
+        // An earlier run with this key crashed after holding the slot: finish that booking.
+        return ok(earlier);
+      }
+      if (earlier) await supersedeIdempotencyKey(tx, earlier.id);
+
+      const professional = await findBookableProfessional(tx, input.professionalId);
+      if (!professional || !professional.active) return fail('professional_not_found');
+      if (input.start.getTime() <= (deps.now?.() ?? new Date()).getTime()) return fail('start_in_past');
+      if (!(await insideOneAvailability(tx, professional.id, input.start, end))) return fail('outside_availability');
+      if (await overlapsLiveBooking(tx, professional.id, input.start, end)) return fail('slot_taken');
+
+      const booking = await insertPendingBooking(tx, {
+        id: randomUUID(),
+        professionalId: professional.id,
+        clientId: input.clientId,
+        start: input.start,
+        end,
+        priceAmount: professional.ratePerMinute * input.durationMinutes,
+        currency: professional.currency,
+        holdMinutes: deps.config.booking.holdMinutes,
+        idempotencyKey: input.idempotencyKey,
+        contactEmail: input.contactEmail,
+      });
+      await markSearchStale(deps.boss, tx, professional.id);
+      await enqueue(deps.boss, tx, QUEUES.holdExpiry, { booking_id: booking.id }, { startAfter: booking.holdExpiresAt });
+      return ok(booking);
+    });
+  } catch (err) {
+    const { code, constraint } = pgErrorInfo(err);
+    if (code === '23P01' && constraint === 'bookings_no_double_booking') return fail('slot_taken');
+    throw err;
+  }
+}
+
+async function releaseSlot(deps: CommandDeps, bookingId: string): Promise<void> {
+  await withTransaction(deps.pool, async (tx) => {
+    const expired = await expirePendingBooking(tx, bookingId, { dueOnly: false, reason: 'payment provider unavailable' });
+    if (expired) await markSearchStale(deps.boss, tx, expired.professionalId);
+  });
+}
+
+function errorSummary(err: unknown): object {
+  const e = err as { type?: string; code?: string; message?: string; statusCode?: number };
+  return { type: e?.type, code: e?.code, statusCode: e?.statusCode, message: e?.message };
+}

@@ -1,0 +1,23 @@
+import type { Registry } from 'prom-client';
+import type { Transporter } from 'nodemailer';
+import type { Config } from '../shared/config.ts';
+import type { Logger } from '../shared/logger.ts';
+import type { Pool } from '../shared/db/pool.ts';
+import type { PgBoss } from '../shared/queue.ts';
+import type { VerifyToken } from '../shared/auth.ts';
+import type { Stripe } from './payments/stripe-client.ts';
+import type { CommandMetrics } from './metrics.ts';
+
+export interface CommandDeps {
+  config: Config;
+  logger: Logger;
+  pool: Pool;
+  boss: PgBoss;
+  stripe: Stripe;
+  mailer: Transporter;
+  registry: Registry;
+  metrics: CommandMetrics;
+  verifyToken: VerifyToken;
+  /** Optional Redis URL-backed client for shared rate-limit counters. */
+  now?: () => Date;
+}

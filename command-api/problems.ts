@@ -1,0 +1,53 @@
+import type { Response } from 'express';
+import { problem, problemJson, sendProblem, type Failure, type Problem } from '../shared/errors.ts';
+
+/** The one table that turns a use case's expected failure into an HTTP status. */
+const STATUS: Record<string, number> = {
+  validation_error: 400,
+  idempotency_key_missing: 400,
+  forbidden: 403,
+  professional_not_found: 404,
+  booking_not_found: 404,
+  availability_not_found: 404,
+  professional_exists: 409,
+  availability_overlap: 409,
+  availability_has_bookings: 409,
+  slot_taken: 409,
+  idempotency_key_in_use: 409,
+  booking_not_cancellable: 409,
+  outside_availability: 422,
+  start_in_past: 422,
+  idempotency_key_reused: 422,
+  payment_provider_error: 502,
+};
+
+const DETAIL: Record<string, string> = {
+  professional_not_found: 'No active professional has this id.',
+  booking_not_found: 'No booking with this id is visible to you.',
+  availability_not_found: 'No availability window with this id belongs to this professional.',
+  slot_taken: 'Another booking already holds part of this time.',
+  outside_availability: 'The requested time does not lie inside one of the professional’s availability windows.',
+  start_in_past: 'start_time must be in the future.',
+  idempotency_key_in_use: 'A request with this Idempotency-Key is still being processed; retry later.',
+  idempotency_key_reused: 'This Idempotency-Key was used with a different request.',
+  idempotency_key_missing: 'The Idempotency-Key header is required (1–255 printable ASCII characters).',
+  payment_provider_error: 'The payment provider could not be reached; nothing was booked.',
+};
+
+export function statusOf(code: string): number {
+  return STATUS[code] ?? 500;
+}
+
+export function failureProblem(failure: Failure): Problem {
+  return problem(statusOf(failure.code), failure.code, failure.detail ?? DETAIL[failure.code], failure.errors);
+}
+
+export function sendFailure(res: Response, failure: Failure): void {
+  sendProblem(res, failureProblem(failure));
+}
+
+/** Status and body of a failure, for responses that are stored and replayed (idempotency). */
+export function failureResponse(failure: Failure): { status: number; body: object } {
+  const p = failureProblem(failure);
+  return { status: p.status, body: problemJson(p) };
+}

@@ -1,0 +1,24 @@
+import { QUEUES } from '../shared/queue.ts';
+import type { CommandDeps } from './deps.ts';
+import { expireHold, sweepLapsedHolds } from './holds/expire-holds.ts';
+import { purgeExpiredKeys } from './idempotency/idempotency.repository.ts';
+import { registerPaymentWorkers } from './payments/payment-workers.ts';
+
+/** The command side's background jobs; they run in the command-api process (or a copy of it). */
+export async function startWorkers(deps: CommandDeps): Promise<void> {
+  const { boss } = deps;
+  await boss.work<{ booking_id: string }>(QUEUES.holdExpiry, { batchSize: 5 }, async (jobs) => {
+    for (const job of jobs) await expireHold(deps, job.data.booking_id);
+  });
+  await boss.work(QUEUES.holdSweep, async () => {
+    const expired = await sweepLapsedHolds(deps);
+    if (expired > 0) deps.logger.info({ expired }, 'hold sweep expired lapsed holds');
+  });
+  await boss.schedule(QUEUES.holdSweep, deps.config.booking.holdSweepCron);
+  await boss.work(QUEUES.idempotencyPurge, async () => {
+    const purged = await purgeExpiredKeys(deps.pool);
+    if (purged > 0) deps.logger.info({ purged }, 'expired idempotency keys purged');
+  });
+  await boss.schedule(QUEUES.idempotencyPurge, '17 * * * *');
+  await registerPaymentWorkers(deps);
+}

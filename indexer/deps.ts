@@ -1,0 +1,15 @@
+import type { Registry } from 'prom-client';
+import type { Config } from '../shared/config.ts';
+import type { Pool } from '../shared/db/pool.ts';
+import type { ElasticsearchClient } from '../shared/elasticsearch.ts';
+import type { Logger } from '../shared/logger.ts';
+import type { PgBoss } from '../shared/queue.ts';
+
+export interface IndexerDeps {
+  config: Config;
+  logger: Logger;
+  pool: Pool;
+  boss: PgBoss;
+  es: ElasticsearchClient;
+  registry: Registry;
+}

@@ -1,0 +1,43 @@
+import { loadConfig, type Config } from '../shared/config.ts';
+import { createPool } from '../shared/db/pool.ts';
+import { createElasticsearchClient } from '../shared/elasticsearch.ts';
+import { createLogger, type Logger } from '../shared/logger.ts';
+import { createRegistry } from '../shared/metrics.ts';
+import { createBoss, startBoss } from '../shared/queue.ts';
+import { closeServer, listen, onShutdown } from '../shared/http/server.ts';
+import { isEntryPoint, runProcess } from '../shared/process.ts';
+import { createApp } from './app.ts';
+import type { IndexerDeps } from './deps.ts';
+import { startIndexerWorkers } from './jobs/workers.ts';
+
+export async function createRuntime(config: Config, opts: { logger?: Logger; workers?: boolean } = {}): Promise<{ deps: IndexerDeps; close(): Promise<void> }> {
+  const logger = opts.logger ?? createLogger({ name: 'indexer', level: config.logLevel });
+  const pool = createPool(config.database, 'indexer');
+  const boss = createBoss(config, logger);
+  await startBoss(boss);
+  const es = createElasticsearchClient(config.elasticsearch);
+  const deps: IndexerDeps = { config, logger, pool, boss, es, registry: createRegistry('indexer') };
+  if (opts.workers !== false) await startIndexerWorkers(deps);
+  return {
+    deps,
+    close: async () => {
+      await boss.stop({ graceful: true, timeout: 10_000 });
+      await pool.end();
+      await es.close();
+    },
+  };
+}
+
+export async function start(env: NodeJS.ProcessEnv = process.env) {
+  const config = loadConfig(env, 'indexer');
+  const runtime = await createRuntime(config);
+  const app = createApp(runtime.deps);
+  const server = await listen(app, { port: config.ports.indexer, host: config.host, tls: config.tls }, runtime.deps.logger, 'indexer');
+  onShutdown(runtime.deps.logger, async () => {
+    await closeServer(server);
+    await runtime.close();
+  });
+  return server;
+}
+
+if (isEntryPoint(import.meta.url)) runProcess('indexer', start);

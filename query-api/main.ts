@@ -1,0 +1,38 @@
+import { loadConfig, type Config } from '../shared/config.ts';
+import { createElasticsearchClient } from '../shared/elasticsearch.ts';
+import { createLogger, type Logger } from '../shared/logger.ts';
+import { createRegistry } from '../shared/metrics.ts';
+import { createRedis } from '../shared/redis.ts';
+import { closeServer, listen, onShutdown } from '../shared/http/server.ts';
+import { isEntryPoint, runProcess } from '../shared/process.ts';
+import { createApp } from './app.ts';
+import type { QueryDeps } from './deps.ts';
+
+export async function createRuntime(config: Config, opts: { logger?: Logger } = {}): Promise<{ deps: QueryDeps; close(): Promise<void> }> {
+  const logger = opts.logger ?? createLogger({ name: 'query-api', level: config.logLevel });
+  const es = createElasticsearchClient(config.elasticsearch);
+  const redis = config.redisUrl ? createRedis(config.redisUrl, logger) : undefined;
+  if (!redis) logger.warn('REDIS_URL is not set: using an in-process cache and per-instance rate limits');
+  const deps: QueryDeps = { config, logger, es, registry: createRegistry('query-api'), ...(redis ? { redis } : {}) };
+  return {
+    deps,
+    close: async () => {
+      await es.close();
+      redis?.disconnect();
+    },
+  };
+}
+
+export async function start(env: NodeJS.ProcessEnv = process.env) {
+  const config = loadConfig(env, 'query-api');
+  const runtime = await createRuntime(config);
+  const app = createApp(runtime.deps);
+  const server = await listen(app, { port: config.ports.queryApi, host: config.host, tls: config.tls }, runtime.deps.logger, 'query-api');
+  onShutdown(runtime.deps.logger, async () => {
+    await closeServer(server);
+    await runtime.close();
+  });
+  return server;
+}
+
+if (isEntryPoint(import.meta.url)) runProcess('query-api', start);

@@ -1,0 +1,6 @@
+/** OpenAPI 3.1 description of the query API; kept beside the routes it describes. */
+export const openApiDocument = {
+  openapi: '3.1.0',
+  info: { title: 'Booking marketplace — query API', version: '0.1.0' },
+  paths: {},
+};

@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import swaggerUi from 'swagger-ui-express';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../logger.ts';
+import { errorHandler, notFoundHandler, problem, sendProblem } from '../errors.ts';
+import { httpMetrics, metricsEndpoint } from '../metrics.ts';
+
+/** A dependency probe for /health/ready: resolves when the dependency answers. */
+export type ReadinessCheck = () => Promise<unknown>;
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+const CHECK_TIMEOUT_MS = 1500;
+
+export interface BaseAppOptions {
+  logger: Logger;
+  registry: Registry;
+  readiness: Record<string, ReadinessCheck>;
+  openapi?: object;
+}
+
+/** Everything each process serves the same way: request ids, logs, security headers, health, metrics, API docs. */
+export function createBaseApp(opts: BaseAppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.set('query parser', 'simple');
+  app.use(
+    pinoHttp({
+      logger: opts.logger,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      autoLogging: { ignore: (req) => req.url === '/metrics' || req.url?.startsWith('/health') === true },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      serializers: {
+        req: (req) => ({ id: req.id, method: req.method, url: req.url, remoteAddress: req.remoteAddress }),
+        res: (res) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  );
+  app.use(helmet({ contentSecurityPolicy: false }));
+  app.use(httpMetrics(opts.registry));
+
+  app.get('/health/live', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/health/ready', async (_req, res) => {
+    const results = await Promise.all(
+      Object.entries(opts.readiness).map(async ([name, check]) => {
+        try {
+          await withTimeout(check(), CHECK_TIMEOUT_MS);
+          return [name, 'up'] as const;
+        } catch {
+          return [name, 'down'] as const;
+        }
+      }),
+    );
+    const down = results.filter(([, state]) => state === 'down').map(([name]) => name);
+    if (down.length === 0) {
+      res.json({ status: 'ok', checks: Object.fromEntries(results) });
+      return;
+    }
+    sendProblem(res, {
+      ...problem(503, 'dependency_unavailable', `Not ready: ${down.join(', ')} unavailable.`),
+      errors: down.map((name) => ({ field: name, message: 'down' })),
+    });
+  });
+  app.get('/metrics', metricsEndpoint(opts.registry));
+
+  if (opts.openapi) {
+    const doc = opts.openapi;
+    app.get('/openapi.json', (_req, res) => {
+      res.json(doc);
+    });
+    app.use('/api', helmet({ contentSecurityPolicy: false }), swaggerUi.serve, swaggerUi.setup(doc));
+  }
+  return app;
+}
+
+/** Unknown routes and the error middleware; call after the app's own routes. */
+export function finishApp(app: Express, logger: Logger): Express {
+  app.use(notFoundHandler);
+  app.use(errorHandler(logger));
+  return app;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    promise.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
+}
