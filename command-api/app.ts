@@ -29,6 +29,7 @@ export function createApp(deps: CommandDeps, opts: CommandAppOptions = {}): Expr
   app.use(
     createRateLimiter({
       name: 'command',
+      logger: deps.logger,
       perMinute: deps.config.commandRateLimitPerMinute,
       ...(opts.redis ? { redis: opts.redis } : {}),
     }),

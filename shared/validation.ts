@@ -45,7 +45,7 @@ export function validate<T>(schema: Joi.Schema<T>, value: unknown): Result<T, 'v
   const { value: parsed, error } = schema.validate(value, { abortEarly: false, convert: true, errors: { wrap: { label: false } } });
   if (!error) return ok(parsed as T);
   const errors: FieldError[] = error.details.map((d) => ({
-    field: d.path.length > 0 ? d.path.join('.') : String(d.context?.key ?? d.context?.label ?? 'body'),
+    field: d.path.length > 0 ? d.path.join('.') : 'body',
     message: d.message,
   }));
   return fail('validation_error', errors.map((e) => e.message).join('; '), errors);

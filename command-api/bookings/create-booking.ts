@@ -5,6 +5,7 @@ import { fail, ok, type Result } from '../../shared/errors.ts';
 import { enqueue, QUEUES } from '../../shared/queue.ts';
 import type { CommandDeps } from '../deps.ts';
 import { markSearchStale } from '../search-sync.ts';
+import { cancelPaymentIntent } from '../payments/cancel-payment-intent.ts';
 import {
   attachPaymentIntent,
   expirePendingBooking,
@@ -66,6 +67,11 @@ export async function createBooking(deps: CommandDeps, input: CreateBookingInput
     );
     deps.metrics.stripeLatency.observe({ operation: 'payment_intent.create', result: 'ok' }, (Date.now() - started) / 1000);
     const attached = (await attachPaymentIntent(deps.pool, booking.id, intent.id)) ?? booking;
+    if (attached.status === 'expired' || attached.status === 'cancelled') {
+      // Stripe answered after the hold was already released (a stalled request): nobody may pay it.
+      await cancelPaymentIntent(deps, intent.id, 'abandoned').catch(() => {});
+      return fail('payment_provider_error', 'The payment provider answered too late; the hold has lapsed. Retry.');
+    }
     deps.metrics.bookings.inc({ outcome: 'created' });
     deps.logger.info({ booking_id: booking.id, professional_id: booking.professionalId, payment_intent_id: intent.id }, 'booking created');
     return ok({ booking: attached, clientSecret: intent.client_secret });

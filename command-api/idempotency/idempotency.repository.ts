@@ -9,13 +9,14 @@ export interface StoredKey {
 
 /**
  * Claims the key for this request. A key is taken over only when it has expired, or when an
- * earlier run of the same request crashed and its lock lapsed. Returns true when claimed.
+ * earlier run of the same request crashed and its lock lapsed. Returns the claim (its lock time,
+ * which later writes must match so that a run that lost its claim cannot overwrite the new one).
  */
 export async function claimKey(
   db: Queryable,
   k: { clientId: string; key: string; requestHash: string; ttlHours: number; lockSeconds: number },
-): Promise<boolean> {
-  const { rowCount } = await db.query(
+): Promise<Claim | undefined> {
+  const { rows } = await db.query(
     `INSERT INTO idempotency_keys (client_id, key, request_hash, state, created_at, expires_at, locked_until)
      VALUES ($1, $2, $3, 'running', now(), now() + make_interval(hours => $4), now() + make_interval(secs => $5))
      ON CONFLICT (client_id, key) DO UPDATE
@@ -23,10 +24,17 @@ export async function claimKey(
            created_at = now(), expires_at = EXCLUDED.expires_at, locked_until = EXCLUDED.locked_until
      WHERE idempotency_keys.expires_at <= now()
         OR (idempotency_keys.state = 'running' AND idempotency_keys.locked_until <= now()
-            AND idempotency_keys.request_hash = EXCLUDED.request_hash)`,
+            AND idempotency_keys.request_hash = EXCLUDED.request_hash)
+     RETURNING locked_until::text AS claim`,
     [k.clientId, k.key, k.requestHash, k.ttlHours, k.lockSeconds],
   );
-  return rowCount === 1;
+  return rows[0] ? { clientId: k.clientId, key: k.key, token: rows[0].claim } : undefined;
+}
+
+export interface Claim {
+  clientId: string;
+  key: string;
+  token: string;
 }
 
 export async function findKey(db: Queryable, clientId: string, key: string): Promise<StoredKey | undefined> {
@@ -41,21 +49,22 @@ export async function findKey(db: Queryable, clientId: string, key: string): Pro
 }
 
 /** Stores the final answer and returns the body exactly as it will be replayed. */
-export async function completeKey(
-  db: Queryable,
-  k: { clientId: string; key: string; status: number; body: unknown },
-): Promise<unknown> {
+export async function completeKey(db: Queryable, claim: Claim, response: { status: number; body: unknown }): Promise<unknown> {
   const { rows } = await db.query(
-    `UPDATE idempotency_keys SET state = 'completed', response_status = $3, response_body = $4, locked_until = NULL
-     WHERE client_id = $1 AND key = $2 RETURNING response_body`,
-    [k.clientId, k.key, k.status, JSON.stringify(k.body)],
+    `UPDATE idempotency_keys SET state = 'completed', response_status = $4, response_body = $5, locked_until = NULL
+     WHERE client_id = $1 AND key = $2 AND state = 'running' AND locked_until::text = $3 RETURNING response_body`,
+    [claim.clientId, claim.key, claim.token, response.status, JSON.stringify(response.body)],
   );
-  return rows[0]?.response_body ?? k.body;
+  return rows[0]?.response_body ?? response.body;
 }
 
 /** Forgets a run that ended in a server error, so that a retry runs again. */
-export async function releaseKey(db: Queryable, clientId: string, key: string): Promise<void> {
-  await db.query(`DELETE FROM idempotency_keys WHERE client_id = $1 AND key = $2 AND state = 'running'`, [clientId, key]);
+export async function releaseKey(db: Queryable, claim: Claim): Promise<void> {
+  await db.query(`DELETE FROM idempotency_keys WHERE client_id = $1 AND key = $2 AND state = 'running' AND locked_until::text = $3`, [
+    claim.clientId,
+    claim.key,
+    claim.token,
+  ]);
 }
 
 export async function purgeExpiredKeys(db: Queryable): Promise<number> {

@@ -51,8 +51,8 @@ export async function respondIdempotently(
   handler: () => Promise<HandlerResponse>,
 ): Promise<void> {
   const requestHash = requestFingerprint(req.method, req.baseUrl + req.path, req.body);
-  const claimed = await claimKey(deps.pool, { clientId, key, requestHash, ttlHours: deps.ttlHours, lockSeconds: deps.lockSeconds });
-  if (!claimed) {
+  const claim = await claimKey(deps.pool, { clientId, key, requestHash, ttlHours: deps.ttlHours, lockSeconds: deps.lockSeconds });
+  if (!claim) {
     const stored = await findKey(deps.pool, clientId, key);
     if (!stored) {
       // Released between our claim and our read: the earlier run failed; let the client retry.
@@ -75,14 +75,14 @@ export async function respondIdempotently(
   try {
     response = await handler();
   } catch (err) {
-    await releaseKey(deps.pool, clientId, key).catch(() => {});
+    await releaseKey(deps.pool, claim).catch(() => {});
     throw err;
   }
   if (response.status >= 500) {
-    await releaseKey(deps.pool, clientId, key);
+    await releaseKey(deps.pool, claim);
     return send(res, response);
   }
-  const body = await completeKey(deps.pool, { clientId, key, status: response.status, body: response.body });
+  const body = await completeKey(deps.pool, claim, response);
   send(res, { ...response, body });
 }
 

@@ -23,9 +23,11 @@ export interface TestServices {
   stop(): Promise<void>;
 }
 
-let current: TestServices | undefined;
+// On globalThis: mocha may load the root hooks and the test files as separate module instances.
+const registry = globalThis as typeof globalThis & { __bookingTestServices?: TestServices };
 
 export function services(): TestServices {
+  const current = registry.__bookingTestServices;
   if (!current) throw new Error('test services are not running: run tests through `npm test` (root hooks)');
   return current;
 }
@@ -55,7 +57,7 @@ export async function startTestServices(): Promise<TestServices> {
   await startBoss(boss);
   await boss.stop({ graceful: false });
   log(`PostgreSQL, Elasticsearch and Redis ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  current = {
+  const current: TestServices = {
     postgres,
     elasticsearch,
     redis,
@@ -68,6 +70,7 @@ export async function startTestServices(): Promise<TestServices> {
       await rm(tmpDir, { recursive: true, force: true });
     },
   };
+  registry.__bookingTestServices = current;
   return current;
 }
 
