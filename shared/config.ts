@@ -78,7 +78,7 @@ const schema = Joi.object({
   SMTP_URL: Joi.string().uri({ scheme: ['smtp', 'smtps'] }),
   MAIL_FROM: Joi.string().default('Bookings <bookings@example.com>'),
 
-  HOLD_MINUTES: Joi.number().integer().min(1).max(1440).default(15),
+  HOLD_MINUTES: Joi.number().min(0.05).max(1440).default(15),
   HOLD_SWEEP_CRON: Joi.string().default('* * * * *'),
   IDEMPOTENCY_TTL_HOURS: Joi.number().integer().min(1).max(24 * 30).default(24),
   CANCELLATION_FULL_REFUND_HOURS: Joi.number().min(0).max(24 * 365).default(24),

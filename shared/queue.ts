@@ -31,7 +31,8 @@ const DEFINITIONS: Queue[] = [
     deadLetter: QUEUES.stripeEventDeadLetter,
     notify: true,
   },
-  { name: QUEUES.holdExpiry, policy: 'standard', retryLimit: 20, retryDelay: 5, retryBackoff: true, retryDelayMax: 300, notify: true },
+  // Always deferred (startAfter = hold end), so LISTEN/NOTIFY would not help: plain polling.
+  { name: QUEUES.holdExpiry, policy: 'standard', retryLimit: 20, retryDelay: 5, retryBackoff: true, retryDelayMax: 300 },
   { name: QUEUES.holdSweep, policy: 'singleton', retryLimit: 0 },
   { name: QUEUES.confirmationEmailDeadLetter, policy: 'standard' },
   {

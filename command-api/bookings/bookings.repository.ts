@@ -139,7 +139,7 @@ export async function insertPendingBooking(
   const { rows } = await db.query(
     `INSERT INTO bookings (id, professional_id, client_id, start_time, end_time, status, price_amount, currency,
                            hold_expires_at, idempotency_key, contact_email)
-     VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, now() + make_interval(mins => $8), $9, $10)
+     VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, now() + make_interval(secs => $8::double precision * 60), $9, $10)
      RETURNING ${COLUMNS}`,
     [b.id, b.professionalId, b.clientId, b.start, b.end, b.priceAmount, b.currency, b.holdMinutes, b.idempotencyKey, b.contactEmail],
   );
@@ -188,4 +188,65 @@ export async function markCancelled(
     [bookingId, c.from, c.reason, c.refund?.id ?? null, c.refund?.amount ?? null, c.refund?.status ?? null],
   );
   return rows[0] ? toBooking(rows[0]) : undefined;
+}
+
+// --- Payment outcomes (Stripe webhook workers). Every transition is conditional on the status it
+// --- leaves, so a late or repeated event can never move a booking backwards.
+
+/** `from` → confirmed; undefined when the booking is no longer in `from`. */
+export async function confirmBooking(db: Queryable, bookingId: string, from: BookingStatus): Promise<Booking | undefined> {
+  const { rows } = await db.query(
+    `UPDATE bookings SET status = 'confirmed', confirmed_at = now(), updated_at = now()
+     WHERE id = $1 AND status = $2 RETURNING ${COLUMNS}`,
+    [bookingId, from],
+  );
+  return rows[0] ? toBooking(rows[0]) : undefined;
+}
+
+/** A declined attempt on a hold that is still pending; the client may pay again. */
+export async function recordPaymentError(db: Queryable, bookingId: string, message: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE bookings SET payment_error = $2, updated_at = now() WHERE id = $1 AND status = 'pending'`,
+    [bookingId, message],
+  );
+  return rowCount === 1;
+}
+
+/**
+ * Records, before Stripe is asked, that a payment which arrived too late is to be refunded, so a
+ * retry never re-decides (the slot may have come free meanwhile) and confirms a refunded booking.
+ */
+export async function markRefundRequested(db: Queryable, bookingId: string, amount: number): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE bookings SET refund_status = 'requested', refund_amount = $2, updated_at = now()
+     WHERE id = $1 AND status IN ('expired', 'cancelled') AND refund_status IS NULL AND refund_id IS NULL`,
+    [bookingId, amount],
+  );
+  return rowCount === 1;
+}
+
+/** Stores the refund Stripe created; a `charge.refunded` event that came first keeps its status. */
+export async function recordRefund(db: Queryable, bookingId: string, r: { id: string; amount: number; status: string }): Promise<Booking | undefined> {
+  const { rows } = await db.query(
+    `UPDATE bookings SET refund_id = COALESCE(refund_id, $2), refund_amount = GREATEST(COALESCE(refund_amount, 0), $3),
+            refund_status = CASE WHEN refund_status IS NULL OR refund_status = 'requested' THEN $4 ELSE refund_status END,
+            refunded_at = COALESCE(refunded_at, now()), updated_at = now()
+     WHERE id = $1 RETURNING ${COLUMNS}`,
+    [bookingId, r.id, r.amount, r.status],
+  );
+  return rows[0] ? toBooking(rows[0]) : undefined;
+}
+
+/** From a `charge.refunded` event: the charge's cumulative refunded amount only ever grows. */
+export async function recordChargeRefund(
+  db: Queryable,
+  bookingId: string,
+  r: { refundId: string | null; amountRefunded: number; status: string },
+): Promise<void> {
+  await db.query(
+    `UPDATE bookings SET refund_id = COALESCE($2, refund_id), refund_amount = GREATEST(COALESCE(refund_amount, 0), $3),
+            refund_status = $4, refunded_at = COALESCE(refunded_at, now()), updated_at = now()
+     WHERE id = $1`,
+    [bookingId, r.refundId, r.amountRefunded, r.status],
+  );
 }

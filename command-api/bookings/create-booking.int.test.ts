@@ -178,7 +178,12 @@ describe('POST /bookings', () => {
     const token = await clientToken();
     const body = { professional_id: pro.id, start_time: pro.window.start.toISOString(), duration_minutes: 60 };
     system.stripe.setFault({ mode: 'error' });
-    const first = await book(system.command!.app, token, body, 'retry-after-502').finally(() => system.stripe.setFault({ mode: 'none' }));
+    let first;
+    try {
+      first = await book(system.command!.app, token, body, 'retry-after-502');
+    } finally {
+      system.stripe.setFault({ mode: 'none' });
+    }
     expect(first.status).to.equal(502);
     const second = await book(system.command!.app, token, body, 'retry-after-502');
     expect(second.status).to.equal(201);

@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import Stripe from 'stripe';
 import { withTransaction } from '../../shared/db/pool.ts';
 import { problem, sendProblem } from '../../shared/errors.ts';
 import { enqueue, QUEUES } from '../../shared/queue.ts';
@@ -15,37 +16,32 @@ export function receiveStripeEventRoute(deps: CommandDeps) {
   return async (req: Request, res: Response): Promise<void> => {
     const signature = req.get('stripe-signature');
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const refuse = (code: 'invalid_signature' | 'invalid_payload', reason: string): void => {
+      deps.metrics.webhookEvents.inc({ type: 'unknown', result: code });
+      deps.logger.warn({ reason }, 'webhook refused');
+      sendProblem(
+        res,
+        code === 'invalid_signature'
+          ? problem(400, code, 'The Stripe-Signature header is missing, wrong or older than 300 seconds.')
+          : problem(400, code, 'The body is not a JSON Stripe event.'),
+      );
+    };
+    if (!signature) return refuse('invalid_signature', 'missing Stripe-Signature header');
     let event: { id?: unknown; type?: unknown };
     try {
-      if (!signature) throw new Error('missing signature');
+      // The library checks the signature first and only then parses the JSON.
       event = deps.stripe.webhooks.constructEvent(raw, signature, deps.config.stripe.webhookSecret, TOLERANCE_SECONDS) as unknown as typeof event;
     } catch (err) {
-      const bodyIsJson = (() => {
-        try {
-          JSON.parse(raw.toString('utf8'));
-          return true;
-        } catch {
-          return false;
-        }
-      })();
-      const isSignature = (err as { type?: string }).type === 'StripeSignatureVerificationError' || !signature || bodyIsJson;
-      deps.metrics.webhookEvents.inc({ type: 'unknown', result: isSignature ? 'invalid_signature' : 'invalid_payload' });
-      deps.logger.warn({ reason: (err as Error).message }, 'webhook refused');
-      return sendProblem(
-        res,
-        isSignature
-          ? problem(400, 'invalid_signature', 'The Stripe-Signature header is missing, wrong or older than 300 seconds.')
-          : problem(400, 'invalid_payload', 'The body is not a JSON Stripe event.'),
-      );
+      const badSignature = err instanceof Stripe.errors.StripeSignatureVerificationError;
+      return refuse(badSignature ? 'invalid_signature' : 'invalid_payload', (err as Error).message);
     }
-    if (typeof event.id !== 'string' || typeof event.type !== 'string' || event.id.length > 255) {
-      deps.metrics.webhookEvents.inc({ type: 'unknown', result: 'invalid_payload' });
-      return sendProblem(res, problem(400, 'invalid_payload', 'The event has no id or type.'));
+    if (typeof event?.id !== 'string' || typeof event.type !== 'string' || event.id.length > 255 || event.type.length > 255) {
+      return refuse('invalid_payload', 'event without id or type');
     }
     const { id, type } = event as { id: string; type: string };
     const inserted = await withTransaction(deps.pool, async (tx) => {
       const fresh = await insertStripeEvent(tx, { id, type, payload: event });
-      if (fresh) await enqueue(deps.boss, tx, QUEUES.stripeEvent, { event_id: id }, { id: undefined });
+      if (fresh) await enqueue(deps.boss, tx, QUEUES.stripeEvent, { event_id: id });
       return fresh;
     });
     deps.metrics.webhookEvents.inc({ type, result: inserted ? 'received' : 'duplicate' });

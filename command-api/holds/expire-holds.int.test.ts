@@ -1,0 +1,62 @@
+import { expect } from 'chai';
+import pg from 'pg';
+import { startTestSystem, type TestSystem } from '../../scripts/testing/system.ts';
+import { book, eventually, givenProfessional, uniqueId } from '../../scripts/testing/builders.ts';
+import { sweepLapsedHolds } from './expire-holds.ts';
+
+describe('hold expiry', () => {
+  let system: TestSystem;
+  let db: pg.Pool;
+
+  before(async () => {
+    system = await startTestSystem({ command: true, commandWorkers: true, env: { HOLD_MINUTES: '0.05' } });
+    db = new pg.Pool({ connectionString: system.databaseUrl, max: 2 });
+  });
+  after(async () => {
+    await db.end();
+    await system.close();
+  });
+
+  async function hold() {
+    const pro = await givenProfessional(system);
+    const res = await book(system.command!.app, await system.token('client', uniqueId('c')), {
+      professional_id: pro.id,
+      start_time: pro.window.start.toISOString(),
+      duration_minutes: 60,
+    });
+    expect(res.status).to.equal(201);
+    return { pro, booking: res.body };
+  }
+  const statusOf = async (id: string) => (await db.query(`SELECT status FROM bookings WHERE id = $1`, [id])).rows[0].status;
+
+  it('expires an unpaid hold at hold_expires_at through its job: cancels the PaymentIntent and frees the slot', async () => {
+    const { pro, booking } = await hold();
+    expect(new Date(booking.hold_expires_at).getTime() - Date.now()).to.be.within(1000, 3000);
+    expect(await statusOf(booking.id)).to.equal('pending');
+    await eventually(async () => (await statusOf(booking.id)) === 'expired', 20_000, 200);
+    await eventually(async () => system.stripe.paymentIntent(booking.payment.payment_intent_id)!.status === 'canceled', 10_000);
+    const again = await book(system.command!.app, await system.token('client', uniqueId('c')), {
+      professional_id: pro.id,
+      start_time: booking.start_time,
+      duration_minutes: 60,
+    });
+    expect(again.status).to.equal(201);
+  });
+
+  it('sweeps every lapsed hold even when its job is missing, and leaves live holds alone', async () => {
+    const lapsed = await hold();
+    const live = await hold();
+    await db.query(`UPDATE bookings SET hold_expires_at = now() - interval '1 minute' WHERE id = $1`, [lapsed.booking.id]);
+    await db.query(`UPDATE bookings SET hold_expires_at = now() + interval '1 hour' WHERE id = $1`, [live.booking.id]);
+    await sweepLapsedHolds(system.command!.deps);
+    expect(await statusOf(lapsed.booking.id)).to.equal('expired');
+    expect(await statusOf(live.booking.id)).to.equal('pending');
+  });
+
+  it('never expires a booking that was confirmed meanwhile', async () => {
+    const { booking } = await hold();
+    await db.query(`UPDATE bookings SET status = 'confirmed', hold_expires_at = now() - interval '1 minute' WHERE id = $1`, [booking.id]);
+    await sweepLapsedHolds(system.command!.deps);
+    expect(await statusOf(booking.id)).to.equal('confirmed');
+  });
+});

@@ -1,0 +1,105 @@
+import { expect } from 'chai';
+import ICAL from 'ical.js';
+import { calendarInvite, confirmationMessage, formatInterval, formatPrice, type ConfirmedBooking } from './confirmation-message.ts';
+
+const FROM = 'Bookings <bookings@mail.example>';
+
+function aConfirmedBooking(overrides: Partial<ConfirmedBooking> = {}): ConfirmedBooking {
+  return {
+    id: '3f0c2a4e-5b6d-4e7f-8a9b-0c1d2e3f4a5b',
+    startTime: new Date('2026-03-03T10:00:00Z'),
+    endTime: new Date('2026-03-03T11:30:00Z'),
+    priceAmount: 13_500,
+    currency: 'GHS',
+    contactEmail: 'alice@example.com',
+    confirmedAt: new Date('2026-03-01T08:15:00Z'),
+    professional: { name: 'Ama Mensah', timeZone: 'Africa/Accra' },
+    ...overrides,
+  };
+}
+
+function parseEvent(ics: string) {
+  const calendar = new ICAL.Component(ICAL.parse(ics));
+  const vevent = calendar.getFirstSubcomponent('vevent')!;
+  return { calendar, vevent, event: new ICAL.Event(vevent) };
+}
+
+describe('confirmation message', () => {
+  // Exact texts come from the ICU data of the pinned Node version; only separators are normalised.
+  const plain = (s: string) => s.replace(/[\u00a0\u202f]/g, ' ');
+
+  describe('formatPrice', () => {
+    it('turns minor units into the currency’s own decimals', () => {
+      expect(plain(formatPrice(13_500, 'GHS'))).to.equal('GHS 135.00');
+      expect(plain(formatPrice(1_999, 'EUR'))).to.equal('€19.99');
+      expect(plain(formatPrice(4_500, 'JPY'))).to.equal('JP¥4,500');
+    });
+  });
+
+  describe('formatInterval', () => {
+    it('shows the interval in the given time zone with its abbreviation', () => {
+      const start = new Date('2026-07-01T14:00:00Z');
+      const end = new Date('2026-07-01T15:00:00Z');
+      expect(formatInterval(start, end, 'UTC')).to.equal('Wednesday, 1 July 2026, 14:00–15:00 UTC');
+      expect(formatInterval(start, end, 'Europe/Paris')).to.equal('Wednesday, 1 July 2026, 16:00–17:00 CEST');
+    });
+
+    it('names both days when the interval crosses midnight locally', () => {
+      const text = formatInterval(new Date('2026-07-01T21:00:00Z'), new Date('2026-07-01T23:00:00Z'), 'Asia/Tokyo');
+      expect(text).to.equal('Thursday, 2 July 2026, 06:00–08:00 GMT+9');
+      expect(formatInterval(new Date('2026-07-01T23:00:00Z'), new Date('2026-07-02T01:00:00Z'), 'UTC')).to.equal(
+        'Wednesday, 1 July 2026, 23:00 – Thursday, 2 July 2026, 01:00 UTC',
+      );
+    });
+  });
+
+  describe('calendarInvite', () => {
+    it('is an iCalendar REQUEST whose event has a stable UID, UTC times and the confirmation as DTSTAMP', () => {
+      const booking = aConfirmedBooking();
+      const { calendar, vevent, event } = parseEvent(calendarInvite(booking, FROM));
+      expect(calendar.getFirstPropertyValue('method')).to.equal('REQUEST');
+      expect(calendar.getFirstPropertyValue('version')).to.equal('2.0');
+      expect(event.uid).to.equal(`booking-${booking.id}@mail.example`);
+      expect(event.startDate.toJSDate().toISOString()).to.equal('2026-03-03T10:00:00.000Z');
+      expect(event.endDate.toJSDate().toISOString()).to.equal('2026-03-03T11:30:00.000Z');
+      expect(event.startDate.zone.tzid).to.equal('UTC');
+      expect((vevent.getFirstPropertyValue('dtstamp') as ICAL.Time).toJSDate().toISOString()).to.equal('2026-03-01T08:15:00.000Z');
+      expect(event.summary).to.equal('Appointment with Ama Mensah');
+      expect(event.organizer).to.equal('mailto:bookings@mail.example');
+      expect(event.attendees.map((a) => String(a.getFirstValue()).toLowerCase())).to.deep.equal(['mailto:alice@example.com']);
+    });
+
+    it('uses CRLF line endings and folds lines at 75 octets without splitting a character', () => {
+      const name = `Ama Mensah-Ödegaard, plumbing; heating & ${'ü'.repeat(60)}`;
+      const ics = calendarInvite(aConfirmedBooking({ professional: { name, timeZone: 'UTC' } }), FROM);
+      expect(ics.replace(/\r\n/g, '')).not.to.match(/[\r\n]/);
+      const lines = ics.split('\r\n');
+      for (const line of lines) expect(Buffer.byteLength(line, 'utf8')).to.be.at.most(75);
+      expect(lines.some((l) => l.startsWith(' '))).to.equal(true);
+      expect(ics).not.to.include('\uFFFD');
+      expect(parseEvent(ics).event.summary).to.equal(`Appointment with ${name}`);
+    });
+
+    it('is the same text whenever it is built, so a resend updates the same calendar event', () => {
+      const booking = aConfirmedBooking();
+      expect(calendarInvite(booking, FROM)).to.equal(calendarInvite(booking, FROM));
+    });
+  });
+
+  describe('confirmationMessage', () => {
+    it('tells the professional, both times, the price and the booking id, with the invite attached', () => {
+      const booking = aConfirmedBooking();
+      const message = confirmationMessage(booking, FROM);
+      expect(message).to.include({ from: FROM, to: 'alice@example.com' });
+      expect(message.messageId).to.equal(`<booking-${booking.id}.confirmation@mail.example>`);
+      expect(message.subject).to.equal('Booking confirmed: Ama Mensah, Tuesday, 3 March 2026, 10:00–11:30 GMT');
+      const text = String(message.text);
+      expect(text).to.include('Ama Mensah');
+      expect(text).to.include('Tuesday, 3 March 2026, 10:00–11:30 GMT (Africa/Accra)');
+      expect(text).to.include('Tuesday, 3 March 2026, 10:00–11:30 UTC');
+      expect(plain(text)).to.include('GHS 135.00');
+      expect(text).to.include(booking.id);
+      expect(message.icalEvent).to.deep.include({ method: 'REQUEST', filename: 'booking.ics' });
+    });
+  });
+});

@@ -1,0 +1,87 @@
+import ical, { ICalAttendeeRole, ICalAttendeeStatus, ICalCalendarMethod, ICalEventStatus } from 'ical-generator';
+import type { SendMailOptions } from 'nodemailer';
+
+export interface ConfirmedBooking {
+  id: string;
+  startTime: Date;
+  endTime: Date;
+  priceAmount: number;
+  currency: string;
+  contactEmail: string;
+  confirmedAt: Date;
+  professional: { name: string; timeZone: string };
+}
+
+/** Minor units to a display amount: the currency's own number of decimals (2 for GHS, 0 for JPY). */
+export function formatPrice(amountMinor: number, currency: string, locale = 'en-GB'): string {
+  const format = new Intl.NumberFormat(locale, { style: 'currency', currency });
+  const decimals = format.resolvedOptions().maximumFractionDigits ?? 2;
+  return format.format(amountMinor / 10 ** decimals);
+}
+
+/** "Tuesday 3 March 2026, 10:00–11:00 GMT" in the given IANA time zone. */
+export function formatInterval(start: Date, end: Date, timeZone: string, locale = 'en-GB'): string {
+  const day = new Intl.DateTimeFormat(locale, { timeZone, weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' });
+  const time = new Intl.DateTimeFormat(locale, { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  const zone = new Intl.DateTimeFormat(locale, { timeZone, timeZoneName: 'short' }).formatToParts(end).find((p) => p.type === 'timeZoneName')?.value;
+  const sameDay = day.format(start) === day.format(end);
+  return sameDay
+    ? `${day.format(start)}, ${time.format(start)}–${time.format(end)} ${zone}`
+    : `${day.format(start)}, ${time.format(start)} – ${day.format(end)}, ${time.format(end)} ${zone}`;
+}
+
+function mailDomain(from: string): string {
+  return /@([^>\s]+)/.exec(from)?.[1] ?? 'bookings.local';
+}
+
+function mailAddress(from: string): { name: string; email: string } {
+  const m = /^\s*"?([^"<]*?)"?\s*<([^>]+)>\s*$/.exec(from);
+  return m ? { name: m[1] || m[2]!, email: m[2]! } : { name: from.trim(), email: from.trim() };
+}
+
+/**
+ * The iCalendar invitation (RFC 5545/5546, METHOD:REQUEST). Built only from stored facts (DTSTAMP is
+ * the confirmation time), so a resent message carries the same invitation and calendars update the
+ * event with the same UID instead of adding a second one.
+ */
+export function calendarInvite(b: ConfirmedBooking, from: string): string {
+  const calendar = ical({ prodId: { company: 'booking-marketplace', product: 'bookings', language: 'EN' }, method: ICalCalendarMethod.REQUEST });
+  calendar.createEvent({
+    id: `booking-${b.id}@${mailDomain(from)}`,
+    sequence: 0,
+    stamp: b.confirmedAt,
+    start: b.startTime,
+    end: b.endTime,
+    summary: `Appointment with ${b.professional.name}`,
+    description: `Booking ${b.id} with ${b.professional.name}. Price: ${formatPrice(b.priceAmount, b.currency)}.`,
+    status: ICalEventStatus.CONFIRMED,
+    organizer: mailAddress(from),
+    attendees: [{ email: b.contactEmail, role: ICalAttendeeRole.REQ, status: ICalAttendeeStatus.ACCEPTED, rsvp: false }],
+  });
+  return calendar.toString();
+}
+
+/** The confirmation email; its Message-ID comes from the booking id, so a resend is recognisable as the same message. */
+export function confirmationMessage(b: ConfirmedBooking, from: string): SendMailOptions {
+  const local = formatInterval(b.startTime, b.endTime, b.professional.timeZone);
+  const utc = formatInterval(b.startTime, b.endTime, 'UTC');
+  const price = formatPrice(b.priceAmount, b.currency);
+  const text = [
+    `Your booking with ${b.professional.name} is confirmed.`,
+    '',
+    `When:  ${local} (${b.professional.timeZone})`,
+    `       ${utc}`,
+    `Price: ${price}`,
+    `Booking reference: ${b.id}`,
+    '',
+    'The attached invitation (booking.ics) adds the appointment to your calendar.',
+  ].join('\n');
+  return {
+    from,
+    to: b.contactEmail,
+    subject: `Booking confirmed: ${b.professional.name}, ${local}`,
+    messageId: `<booking-${b.id}.confirmation@${mailDomain(from)}>`,
+    text,
+    icalEvent: { method: 'REQUEST', filename: 'booking.ics', content: calendarInvite(b, from) },
+  };
+}
