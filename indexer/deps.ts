@@ -4,6 +4,7 @@ import type { Pool } from '../shared/db/pool.ts';
 import type { ElasticsearchClient } from '../shared/elasticsearch.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { PgBoss } from '../shared/queue.ts';
+import type { IndexerMetrics } from './metrics.ts';
 
 export interface IndexerDeps {
   config: Config;
@@ -12,4 +13,5 @@ export interface IndexerDeps {
   boss: PgBoss;
   es: ElasticsearchClient;
   registry: Registry;
+  metrics: IndexerMetrics;
 }

@@ -6,8 +6,10 @@ import { createRegistry } from '../shared/metrics.ts';
 import { createBoss, startBoss } from '../shared/queue.ts';
 import { closeServer, listen, onShutdown } from '../shared/http/server.ts';
 import { isEntryPoint, runProcess } from '../shared/process.ts';
+import { ensureAlias } from '../shared/search/professionals-index.ts';
 import { createApp } from './app.ts';
 import type { IndexerDeps } from './deps.ts';
+import { createIndexerMetrics } from './metrics.ts';
 import { startIndexerWorkers } from './jobs/workers.ts';
 
 export async function createRuntime(config: Config, opts: { logger?: Logger; workers?: boolean } = {}): Promise<{ deps: IndexerDeps; close(): Promise<void> }> {
@@ -16,7 +18,14 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; wor
   const boss = createBoss(config, logger);
   await startBoss(boss);
   const es = createElasticsearchClient(config.elasticsearch);
-  const deps: IndexerDeps = { config, logger, pool, boss, es, registry: createRegistry('indexer') };
+  const registry = createRegistry('indexer');
+  const deps: IndexerDeps = { config, logger, pool, boss, es, registry, metrics: createIndexerMetrics(registry) };
+  try {
+    await ensureAlias(es, config.elasticsearch.alias);
+  } catch (err) {
+    // Not fatal: the sync worker creates the alias before its first batch once Elasticsearch answers.
+    logger.warn({ err }, 'could not make sure the search alias exists; will retry with the first sync');
+  }
   if (opts.workers !== false) await startIndexerWorkers(deps);
   return {
     deps,

@@ -1,7 +1,9 @@
 import type { Express } from 'express';
 import { createBaseApp, finishApp } from '../shared/http/base-app.ts';
+import { createRateLimiter } from '../shared/http/rate-limit.ts';
 import type { QueryDeps } from './deps.ts';
 import { openApiDocument } from './openapi.ts';
+import { searchRouter } from './search/search.router.ts';
 
 export function createApp(deps: QueryDeps): Express {
   const app = createBaseApp({
@@ -10,8 +12,20 @@ export function createApp(deps: QueryDeps): Express {
     openapi: openApiDocument,
     readiness: {
       elasticsearch: () => deps.es.cluster.health({ timeout: '1s' }),
-      ...(deps.redis ? { redis: () => deps.redis!.ping() } : {}),
+      // search answers (uncached) without Redis, so Redis being down is reported but not "unready"
+      ...(deps.redis ? { redis: { check: () => deps.redis!.ping(), critical: false as const } } : {}),
     },
   });
+  app.use(
+    '/search',
+    createRateLimiter({
+      // namespaced by alias like the cache, so deployments sharing a Redis keep their own counters
+      name: `search:${deps.config.elasticsearch.alias}`,
+      perMinute: deps.config.search.rateLimitPerMinute,
+      logger: deps.logger,
+      ...(deps.redis ? { redis: deps.redis } : {}),
+    }),
+  );
+  app.use(searchRouter(deps));
   return finishApp(app, deps.logger);
 }

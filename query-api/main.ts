@@ -7,13 +7,22 @@ import { closeServer, listen, onShutdown } from '../shared/http/server.ts';
 import { isEntryPoint, runProcess } from '../shared/process.ts';
 import { createApp } from './app.ts';
 import type { QueryDeps } from './deps.ts';
+import { createQueryMetrics } from './metrics.ts';
+import { createResponseCache, createSingleFlightCache } from './search/response-cache.ts';
 
 export async function createRuntime(config: Config, opts: { logger?: Logger } = {}): Promise<{ deps: QueryDeps; close(): Promise<void> }> {
   const logger = opts.logger ?? createLogger({ name: 'query-api', level: config.logLevel });
   const es = createElasticsearchClient(config.elasticsearch);
   const redis = config.redisUrl ? createRedis(config.redisUrl, logger) : undefined;
   if (!redis) logger.warn('REDIS_URL is not set: using an in-process cache and per-instance rate limits');
-  const deps: QueryDeps = { config, logger, es, registry: createRegistry('query-api'), ...(redis ? { redis } : {}) };
+  const registry = createRegistry('query-api');
+  const metrics = createQueryMetrics(registry);
+  const namespace = config.elasticsearch.alias;
+  const cache = createSingleFlightCache(
+    createResponseCache({ ttlSeconds: config.search.cacheTtlSeconds, namespace, metrics, ...(redis ? { redis } : {}) }),
+    metrics,
+  );
+  const deps: QueryDeps = { config, logger, es, registry, metrics, cache, ...(redis ? { redis } : {}) };
   return {
     deps,
     close: async () => {

@@ -57,7 +57,8 @@ export function createBoss(config: Config, logger: Logger, opts: { poolMax?: num
     application_name: 'pg-boss',
     useListenNotify: true,
   });
-  boss.on('error', (err) => logger.error({ err }, 'job queue error'));
+  // Only message and code: pg errors carry their whole client object.
+  boss.on('error', (err) => logger.error({ err: { message: err.message, code: (err as { code?: string }).code } }, 'job queue error'));
   return boss;
 }
 

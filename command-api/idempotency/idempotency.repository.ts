@@ -4,7 +4,8 @@ export interface StoredKey {
   requestHash: string;
   state: 'running' | 'completed';
   responseStatus: number | null;
-  responseBody: unknown;
+  /** The response body exactly as first sent. */
+  responseBody: string | null;
 }
 
 /**
@@ -48,14 +49,16 @@ export async function findKey(db: Queryable, clientId: string, key: string): Pro
     : undefined;
 }
 
-/** Stores the final answer and returns the body exactly as it will be replayed. */
-export async function completeKey(db: Queryable, claim: Claim, response: { status: number; body: unknown }): Promise<unknown> {
-  const { rows } = await db.query(
-    `UPDATE idempotency_keys SET state = 'completed', response_status = $4, response_body = $5, locked_until = NULL
-     WHERE client_id = $1 AND key = $2 AND state = 'running' AND locked_until::text = $3 RETURNING response_body`,
-    [claim.clientId, claim.key, claim.token, response.status, JSON.stringify(response.body)],
+/**
+ * Stores the final answer. The body is kept as a JSON string (a jsonb string scalar) so that a
+ * replay is byte for byte what was first sent: jsonb objects would reorder keys.
+ */
+export async function completeKey(db: Queryable, claim: Claim, response: { status: number; body: string }): Promise<void> {
+  await db.query(
+    `UPDATE idempotency_keys SET state = 'completed', response_status = $4, response_body = to_jsonb($5::text), locked_until = NULL
+     WHERE client_id = $1 AND key = $2 AND state = 'running' AND locked_until::text = $3`,
+    [claim.clientId, claim.key, claim.token, response.status, response.body],
   );
-  return rows[0]?.response_body ?? response.body;
 }
 
 /** Forgets a run that ended in a server error, so that a retry runs again. */

@@ -11,7 +11,6 @@ const KEY = /^[\x21-\x7e]{1,255}$/;
 export interface HandlerResponse {
   status: number;
   body: unknown;
-  contentType?: string;
 }
 
 /** The Idempotency-Key header, or the failure to answer when it is missing or malformed. */
@@ -68,7 +67,7 @@ export async function respondIdempotently(
     }
     deps.metrics.idempotentReplays.inc();
     res.set('Idempotent-Replayed', 'true');
-    return send(res, { status: stored.responseStatus ?? 200, body: stored.responseBody });
+    return sendText(res, stored.responseStatus ?? 200, stored.responseBody ?? '');
   }
 
   let response: HandlerResponse;
@@ -78,18 +77,19 @@ export async function respondIdempotently(
     await releaseKey(deps.pool, claim).catch(() => {});
     throw err;
   }
-  if (response.status >= 500) {
-    await releaseKey(deps.pool, claim);
-    return send(res, response);
-  }
-  const body = await completeKey(deps.pool, claim, response);
-  send(res, { ...response, body });
+  const body = JSON.stringify(response.body);
+  if (response.status >= 500) await releaseKey(deps.pool, claim);
+  else await completeKey(deps.pool, claim, { status: response.status, body });
+  sendText(res, response.status, body);
 }
 
 function send(res: Response, r: HandlerResponse): void {
-  const isProblem = r.status >= 400;
+  sendText(res, r.status, JSON.stringify(r.body));
+}
+
+function sendText(res: Response, status: number, body: string): void {
   res
-    .status(r.status)
-    .type(r.contentType ?? (isProblem ? 'application/problem+json' : 'application/json'))
-    .send(JSON.stringify(r.body));
+    .status(status)
+    .type(status >= 400 ? 'application/problem+json' : 'application/json')
+    .send(body);
 }

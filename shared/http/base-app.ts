@@ -8,8 +8,11 @@ import type { Logger } from '../logger.ts';
 import { errorHandler, notFoundHandler, problem, sendProblem } from '../errors.ts';
 import { httpMetrics, metricsEndpoint } from '../metrics.ts';
 
-/** A dependency probe for /health/ready: resolves when the dependency answers. */
-export type ReadinessCheck = () => Promise<unknown>;
+/**
+ * A dependency probe for /health/ready: resolves when the dependency answers. A check marked
+ * `critical: false` is reported but does not make the process unready (it can serve without it).
+ */
+export type ReadinessCheck = (() => Promise<unknown>) | { check: () => Promise<unknown>; critical: false };
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 const CHECK_TIMEOUT_MS = 1500;
@@ -52,18 +55,20 @@ export function createBaseApp(opts: BaseAppOptions): Express {
   });
   app.get('/health/ready', async (_req, res) => {
     const results = await Promise.all(
-      Object.entries(opts.readiness).map(async ([name, check]) => {
+      Object.entries(opts.readiness).map(async ([name, probe]) => {
+        const critical = typeof probe === 'function';
         try {
-          await withTimeout(check(), CHECK_TIMEOUT_MS);
-          return [name, 'up'] as const;
+          await withTimeout(critical ? probe() : probe.check(), CHECK_TIMEOUT_MS);
+          return [name, 'up', critical] as const;
         } catch {
-          return [name, 'down'] as const;
+          return [name, 'down', critical] as const;
         }
       }),
     );
-    const down = results.filter(([, state]) => state === 'down').map(([name]) => name);
+    const down = results.filter(([, state, critical]) => state === 'down' && critical).map(([name]) => name);
     if (down.length === 0) {
-      res.json({ status: 'ok', checks: Object.fromEntries(results) });
+      const degraded = results.some(([, state]) => state === 'down');
+      res.json({ status: degraded ? 'degraded' : 'ok', checks: Object.fromEntries(results.map(([name, state]) => [name, state])) });
       return;
     }
     sendProblem(res, {

@@ -1,0 +1,59 @@
+import { QUEUES } from '../../shared/queue.ts';
+import type { IndexerDeps } from '../deps.ts';
+import type { SearchSyncJob } from './search-sync.ts';
+import { professionalsWithEndedRanges, professionalsWithWindowsIn } from './free-ranges-refresh.repository.ts';
+
+/**
+ * Free ranges depend on the clock as well as on the data: ranges end, and the horizon end moves on.
+ * Changes re-sync a professional at once; this job applies the passage of time:
+ * - `ended`, every 5 minutes: professionals whose first free range ended, so next_free_start moves on;
+ * - `horizon`, hourly: professionals with availability in the slice the horizon end just uncovered,
+ *   so newly visible time becomes searchable within the hour.
+ * It only enqueues ordinary search-sync jobs (coalesced per professional by the queue's singleton key).
+ * Each run looks back three periods, so a missed run or two loses nothing; extra syncs are harmless.
+ */
+export const FREE_RANGES_REFRESH_QUEUE = 'search-free-ranges-refresh';
+
+export type RefreshScope = 'ended' | 'horizon';
+
+const SCHEDULES: Record<RefreshScope, { cron: string; lookBackMs: number }> = {
+  ended: { cron: '*/5 * * * *', lookBackMs: 15 * 60_000 },
+  horizon: { cron: '7 * * * *', lookBackMs: 3 * 3_600_000 },
+};
+
+const DAY_MS = 86_400_000;
+const INSERT_CHUNK = 1000;
+
+export async function scheduleFreeRangesRefresh(deps: IndexerDeps): Promise<void> {
+  const { boss } = deps;
+  if (!(await boss.getQueue(FREE_RANGES_REFRESH_QUEUE))) {
+    await boss.createQueue(FREE_RANGES_REFRESH_QUEUE, { policy: 'singleton', retryLimit: 0 });
+  }
+  await boss.work<{ scope: RefreshScope }>(FREE_RANGES_REFRESH_QUEUE, async ([job]) => {
+    if (job) await refreshFreeRanges(deps, job.data.scope);
+  });
+  for (const [scope, { cron }] of Object.entries(SCHEDULES)) {
+    await boss.schedule(FREE_RANGES_REFRESH_QUEUE, cron, { scope }, { key: scope });
+  }
+}
+
+/** Enqueues a search sync for every professional whose document the clock has changed; returns how many. */
+export async function refreshFreeRanges(deps: IndexerDeps, scope: RefreshScope, now = new Date()): Promise<number> {
+  const ids = await affectedProfessionals(deps, scope, now.getTime());
+  const enqueuedAt = Date.now();
+  for (let i = 0; i < ids.length; i += INSERT_CHUNK) {
+    await deps.boss.insert(
+      QUEUES.searchSync,
+      ids.slice(i, i + INSERT_CHUNK).map((id) => ({ data: { professional_id: id, enqueued_at: enqueuedAt } satisfies SearchSyncJob, singletonKey: id })),
+    );
+  }
+  if (ids.length > 0) deps.logger.info({ scope, professionals: ids.length }, 'free ranges refresh enqueued search syncs');
+  return ids.length;
+}
+
+function affectedProfessionals(deps: IndexerDeps, scope: RefreshScope, now: number): Promise<string[]> {
+  const { lookBackMs } = SCHEDULES[scope];
+  if (scope === 'ended') return professionalsWithEndedRanges(deps.pool, new Date(now - lookBackMs), new Date(now));
+  const horizonEnd = now + deps.config.search.horizonDays * DAY_MS;
+  return professionalsWithWindowsIn(deps.pool, new Date(horizonEnd - lookBackMs), new Date(horizonEnd));
+}

@@ -1,0 +1,57 @@
+import type { TravelMode } from '../../shared/config.ts';
+import { fail, ok, type Result } from '../../shared/errors.ts';
+import type { ProfessionalDocument } from '../../shared/search/professional-document.ts';
+import type { QueryDeps } from '../deps.ts';
+import { timeElasticsearch } from '../metrics.ts';
+import { getProfessionalDocument, isElasticsearchUnavailable } from './professionals-read-model.ts';
+import type { CacheStatus } from './response-cache.ts';
+
+export interface ProfessionalDetail {
+  id: string;
+  name: string;
+  category: string;
+  rate_per_minute: number;
+  currency: string;
+  location: { lat: number; long: number };
+  travel_modes: TravelMode[];
+  time_zone: string;
+  next_free_start?: string;
+  free_ranges: Array<{ start_time: string; end_time: string }>;
+}
+
+/** One active professional as search sees it, with its free ranges from now on. */
+export async function getProfessional(
+  deps: QueryDeps,
+  id: string,
+): Promise<Result<{ body: string; cache: CacheStatus }, 'professional_not_found' | 'search_unavailable'>> {
+  try {
+    const { body, cache } = await deps.cache(`doc:${id}`, async () => {
+      const doc = await timeElasticsearch(deps.metrics, 'get', () => getProfessionalDocument(deps.es, deps.config.elasticsearch.alias, id));
+      return doc?.active ? JSON.stringify(professionalDetail(doc, new Date().toISOString())) : undefined;
+    });
+    return body === undefined ? fail('professional_not_found') : ok({ body, cache });
+  } catch (err) {
+    if (!isElasticsearchUnavailable(err)) throw err;
+    deps.logger.warn({ err: (err as Error).message }, 'search unavailable: Elasticsearch did not answer');
+    return fail('search_unavailable');
+  }
+}
+
+export function professionalDetail(doc: ProfessionalDocument, nowIso: string): ProfessionalDetail {
+  // Ranges were cut at indexing time; drop those that have ended and start a running one now.
+  const freeRanges = doc.free_ranges
+    .filter((r) => r.lt > nowIso)
+    .map((r) => ({ start_time: r.gte < nowIso ? nowIso : r.gte, end_time: r.lt }));
+  return {
+    id: doc.id,
+    name: doc.name,
+    category: doc.category,
+    rate_per_minute: doc.rate_per_minute,
+    currency: doc.currency,
+    location: { lat: doc.location.lat, long: doc.location.lon },
+    travel_modes: doc.travel_modes,
+    time_zone: doc.time_zone,
+    ...(freeRanges[0] ? { next_free_start: freeRanges[0].start_time } : {}),
+    free_ranges: freeRanges,
+  };
+}

@@ -1,0 +1,81 @@
+import { errors } from '@elastic/elasticsearch';
+import type { ElasticsearchClient } from '../../shared/elasticsearch.ts';
+import type { ProfessionalDocument } from '../../shared/search/professional-document.ts';
+import type { SearchAfter, SearchQuery } from './search-query.ts';
+
+/** The fields a result row shows; the rest (free ranges above all) stays in Elasticsearch. */
+export type ResultSource = Pick<
+  ProfessionalDocument,
+  'id' | 'name' | 'category' | 'rate_per_minute' | 'currency' | 'location' | 'travel_modes' | 'next_free_start'
+>;
+const RESULT_FIELDS = ['id', 'name', 'category', 'rate_per_minute', 'currency', 'location', 'travel_modes', 'next_free_start'];
+
+export interface SearchHit {
+  _source: ResultSource;
+  sort: SearchAfter;
+}
+
+const MINUTE_MS = 60_000;
+
+/**
+ * One page of professionals matching the query, in a total order (the sort ends with the unique id, so
+ * search_after never repeats or skips). Every condition is a bool filter: no scoring, and each clause is
+ * cacheable by Elasticsearch. The request asks only for what the page needs: `_source` includes,
+ * `filter_path` to trim the response, no total hit count, and the shard request cache.
+ */
+export async function searchProfessionalIndex(
+  es: ElasticsearchClient,
+  alias: string,
+  q: SearchQuery,
+  size: number,
+  after: SearchAfter | undefined,
+): Promise<SearchHit[]> {
+  const here = { lat: q.lat, lon: q.long };
+  const filter: object[] = [{ term: { active: true } }, { geo_distance: { distance: `${q.location_radius_km}km`, location: here } }];
+  if (q.category !== undefined) filter.push({ term: { category: q.category } });
+  if (q.rate_per_minute !== undefined) filter.push({ range: { rate_per_minute: { lte: q.rate_per_minute } } });
+  if (q.travel_mode !== undefined) filter.push({ term: { travel_modes: q.travel_mode } });
+  if (q.start_time !== undefined && q.duration_minutes !== undefined) {
+    const end = new Date(q.start_time.getTime() + q.duration_minutes * MINUTE_MS);
+    // free for the whole interval: one of the professional's free ranges contains [start, end)
+    filter.push({ range: { free_ranges: { gte: q.start_time.toISOString(), lt: end.toISOString(), relation: 'contains' } } });
+  }
+  const byDistance = { _geo_distance: { location: here, order: 'asc', unit: 'km', distance_type: 'arc' } };
+  // With a travel mode, ETA is distance over one speed, so sorting by ETA is sorting by distance.
+  const sort = q.sort === 'rate' ? [{ rate_per_minute: 'asc' }, byDistance, { id: 'asc' }] : [byDistance, { id: 'asc' }];
+
+  const response = await es.search<ResultSource>({
+    index: alias,
+    size,
+    query: { bool: { filter } },
+    sort: sort as never,
+    ...(after ? { search_after: after } : {}),
+    _source: RESULT_FIELDS,
+    track_total_hits: false,
+    request_cache: true,
+    filter_path: ['hits.hits._source', 'hits.hits.sort'],
+  });
+  return (response.hits?.hits ?? []) as unknown as SearchHit[];
+}
+
+/** The whole document of one professional, or undefined when there is none. */
+export async function getProfessionalDocument(es: ElasticsearchClient, alias: string, id: string): Promise<ProfessionalDocument | undefined> {
+  try {
+    return (await es.get<ProfessionalDocument>({ index: alias, id }))._source;
+  } catch (err) {
+    // found: false is an unknown id; any other 404 (index_not_found: no alias) is an outage of the read model.
+    if (err instanceof errors.ResponseError && (err.body as { found?: unknown } | undefined)?.found === false) return undefined;
+    throw err;
+  }
+}
+
+/** Elasticsearch is down, overloaded or missing its index: the caller answers 503 rather than 500. */
+export function isElasticsearchUnavailable(err: unknown): boolean {
+  if (err instanceof errors.ConnectionError || err instanceof errors.TimeoutError || err instanceof errors.NoLivingConnectionsError) return true;
+  if (err instanceof errors.ResponseError) {
+    const status = err.statusCode ?? 0;
+    const type = (err.body as { error?: { type?: string } } | undefined)?.error?.type;
+    return status >= 500 || status === 429 || type === 'index_not_found_exception';
+  }
+  return false;
+}

@@ -1,0 +1,73 @@
+import type { TravelMode } from '../../shared/config.ts';
+import { fail, ok, type Result } from '../../shared/errors.ts';
+import type { QueryDeps } from '../deps.ts';
+import { timeElasticsearch } from '../metrics.ts';
+import type { CacheStatus } from './response-cache.ts';
+import { isElasticsearchUnavailable, searchProfessionalIndex, type SearchHit } from './professionals-read-model.ts';
+import { cacheKey, encodeCursor, type SearchAfter, type SearchQuery } from './search-query.ts';
+
+export interface SearchResultRow {
+  id: string;
+  name: string;
+  category: string;
+  rate_per_minute: number;
+  currency: string;
+  location: { lat: number; long: number };
+  distance_km: number;
+  eta_minutes: number;
+  travel_modes: TravelMode[];
+  next_free_start?: string;
+}
+
+/**
+ * One page of search results as a serialized body, from the cache or from Elasticsearch. The body is
+ * cached as the exact bytes sent, so a hit costs no JSON work at all.
+ */
+export async function searchProfessionals(
+  deps: QueryDeps,
+  q: SearchQuery,
+  canonical: string,
+  after: SearchAfter | undefined,
+): Promise<Result<{ body: string; cache: CacheStatus }, 'search_unavailable'>> {
+  try {
+    const { body, cache } = await deps.cache(cacheKey(canonical, q), () => searchPage(deps, q, canonical, after));
+    return ok({ body: body!, cache });
+  } catch (err) {
+    if (!isElasticsearchUnavailable(err)) throw err;
+    deps.logger.warn({ err: (err as Error).message }, 'search unavailable: Elasticsearch did not answer');
+    return fail('search_unavailable');
+  }
+}
+
+async function searchPage(deps: QueryDeps, q: SearchQuery, canonical: string, after: SearchAfter | undefined): Promise<string> {
+  // One extra hit tells whether there is a next page, so the last page never links to an empty one.
+  const hits = await timeElasticsearch(deps.metrics, 'search', () => searchProfessionalIndex(deps.es, deps.config.elasticsearch.alias, q, q.limit + 1, after));
+  const more = hits.length > q.limit;
+  const page = more ? hits.slice(0, q.limit) : hits;
+  const now = new Date().toISOString();
+  const speeds = deps.config.search.speedsKmh;
+  const data = page.map((hit) => resultRow(hit, q, speeds, now));
+  const last = page[page.length - 1];
+  return JSON.stringify({ data, page: { limit: q.limit, next_cursor: more && last ? encodeCursor(canonical, last.sort) : null } });
+}
+
+export function resultRow(hit: SearchHit, q: SearchQuery, speedsKmh: Record<TravelMode, number>, nowIso: string): SearchResultRow {
+  const s = hit._source;
+  const distanceKm = (q.sort === 'rate' ? hit.sort[1] : hit.sort[0]) as number;
+  // Without a requested mode, the ETA is that of the fastest mode the professional offers.
+  const speed = q.travel_mode ? speedsKmh[q.travel_mode] : Math.max(...s.travel_modes.map((mode) => speedsKmh[mode]));
+  const row: SearchResultRow = {
+    id: s.id,
+    name: s.name,
+    category: s.category,
+    rate_per_minute: s.rate_per_minute,
+    currency: s.currency,
+    location: { lat: s.location.lat, long: s.location.lon },
+    distance_km: Math.round(distanceKm * 1000) / 1000,
+    eta_minutes: Math.ceil((distanceKm / speed) * 60),
+    travel_modes: s.travel_modes,
+  };
+  // Free ranges start when they were indexed; one that has begun since means "free now".
+  if (s.next_free_start) row.next_free_start = s.next_free_start < nowIso ? nowIso : s.next_free_start;
+  return row;
+}

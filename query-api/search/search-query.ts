@@ -1,0 +1,110 @@
+import { createHash } from 'node:crypto';
+import { TRAVEL_MODES, type TravelMode } from '../../shared/config.ts';
+import { fail, ok, type Result } from '../../shared/errors.ts';
+import { isoInstant, Joi } from '../../shared/validation.ts';
+
+export const SORTS = ['distance', 'rate', 'eta'] as const;
+export type Sort = (typeof SORTS)[number];
+
+/** A validated GET /search/professionals query. */
+export interface SearchQuery {
+  lat: number;
+  long: number;
+  location_radius_km: number;
+  category?: string;
+  /** a maximum, in minor units */
+  rate_per_minute?: number;
+  travel_mode?: TravelMode;
+  start_time?: Date;
+  duration_minutes?: number;
+  sort: Sort;
+  limit: number;
+  cursor?: string;
+}
+
+export const MAX_RADIUS_KM = 200;
+export const MAX_LIMIT = 100;
+
+/** Unknown parameters are refused (joi objects allow no unknown keys), so a typo never silently widens a search. */
+export const searchQuerySchema = Joi.object<SearchQuery>({
+  lat: Joi.number().min(-90).max(90).required(),
+  long: Joi.number().min(-180).max(180).required(),
+  location_radius_km: Joi.number().greater(0).max(MAX_RADIUS_KM).required(),
+  category: Joi.string()
+    .trim()
+    .lowercase()
+    .pattern(/^[\p{L}\p{N} _-]{1,64}$/u)
+    .messages({ 'string.pattern.base': 'category must be 1–64 letters, digits, spaces, _ or -' }),
+  rate_per_minute: Joi.number().integer().min(1).max(1_000_000),
+  travel_mode: Joi.string()
+    .valid(...TRAVEL_MODES)
+    .when('sort', { is: 'eta', then: Joi.required() })
+    .messages({ 'any.required': 'travel_mode is required when sort=eta' }),
+  start_time: isoInstant(),
+  duration_minutes: Joi.number().integer().min(15).max(480).multiple(5),
+  sort: Joi.string()
+    .valid(...SORTS)
+    .default('distance'),
+  limit: Joi.number().integer().min(1).max(MAX_LIMIT).default(20),
+  cursor: Joi.string()
+    .max(512)
+    .pattern(/^[A-Za-z0-9_-]+$/)
+    .messages({ 'string.pattern.base': 'cursor must be a next_cursor returned by this endpoint' }),
+})
+  // Each names the missing parameter (object.with would report the whole query as the field).
+  .when(Joi.object({ start_time: Joi.exist() }).unknown(), {
+    then: Joi.object({ duration_minutes: Joi.any().required().messages({ 'any.required': 'duration_minutes is required with start_time' }) }),
+  })
+  .when(Joi.object({ duration_minutes: Joi.exist() }).unknown(), {
+    then: Joi.object({ start_time: Joi.any().required().messages({ 'any.required': 'start_time is required with duration_minutes' }) }),
+  })
+  .required();
+
+/**
+ * The query in one canonical form: fixed parameter order, numbers as parsed (5.60 and 5.6 are one query),
+ * category lower-cased, instants in UTC. Page position (limit, cursor) is left out: it is what a cursor's
+ * fingerprint covers, and the cache key adds it.
+ */
+export function canonicalQuery(q: SearchQuery): string {
+  return (
+    `lat=${q.lat}&long=${q.long}&r=${q.location_radius_km}&c=${q.category ?? ''}&max=${q.rate_per_minute ?? ''}` +
+    `&mode=${q.travel_mode ?? ''}&start=${q.start_time?.toISOString() ?? ''}&dur=${q.duration_minutes ?? ''}&sort=${q.sort}`
+  );
+}
+
+export function cacheKey(canonical: string, q: SearchQuery): string {
+  return `${canonical}&limit=${q.limit}&cursor=${q.cursor ?? ''}`;
+}
+
+/** Elasticsearch search_after values: [distance_km, id] or, sorted by rate, [rate, distance_km, id]. */
+export type SearchAfter = [number, string] | [number, number, string];
+
+const fingerprint = (canonical: string) => createHash('sha256').update(canonical).digest('base64url').slice(0, 16);
+
+/** Opaque to clients: base64url JSON of the search_after values and a fingerprint of the query they belong to. */
+export function encodeCursor(canonical: string, after: SearchAfter): string {
+  return Buffer.from(JSON.stringify({ q: fingerprint(canonical), a: after })).toString('base64url');
+}
+
+export function decodeCursor(cursor: string, canonical: string, sort: Sort): Result<SearchAfter, 'validation_error'> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    return invalidCursor('cursor is not a cursor returned by this endpoint');
+  }
+  const { q, a } = (parsed ?? {}) as { q?: unknown; a?: unknown };
+  if (typeof q !== 'string' || !Array.isArray(a) || !matchesSort(a, sort)) return invalidCursor('cursor is not a cursor returned by this endpoint');
+  if (q !== fingerprint(canonical)) return invalidCursor('cursor belongs to a different query; repeat the query it came from');
+  return ok(a as SearchAfter);
+}
+
+const isDistance = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+const isId = (v: unknown) => typeof v === 'string' && v.length > 0 && v.length <= 64;
+
+function matchesSort(a: unknown[], sort: Sort): boolean {
+  if (sort === 'rate') return a.length === 3 && Number.isSafeInteger(a[0]) && isDistance(a[1]) && isId(a[2]);
+  return a.length === 2 && isDistance(a[0]) && isId(a[1]);
+}
+
+const invalidCursor = (message: string) => fail('validation_error' as const, message, [{ field: 'cursor', message }]);

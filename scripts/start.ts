@@ -1,0 +1,202 @@
+/**
+ * `npm start`: the whole system on one machine. Starts what is not configured (embedded PostgreSQL,
+ * an Elasticsearch node in a JVM, redis-server, a Stripe stand-in, a mail sink), migrates, seeds,
+ * then runs command-api, query-api and the indexer as child processes. Ctrl-C stops everything.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { loadConfig } from '../shared/config.ts';
+import { migrate } from '../shared/db/migrate.ts';
+import { signToken } from '../shared/auth.ts';
+import { createLogger } from '../shared/logger.ts';
+import { runProcess } from '../shared/process.ts';
+import { ensureDatabase, startPostgres } from './local-stack/postgres.ts';
+import { MissingToolError, startElasticsearch } from './local-stack/elasticsearch.ts';
+import { redisServerOnPath, startRedis } from './local-stack/redis.ts';
+import { freePort, portInUse } from './local-stack/ports.ts';
+import { DATA_DIR, devSecrets } from './local-stack/dev-secrets.ts';
+import { startStripeStandIn } from './stand-ins/stripe-stand-in.ts';
+import { startMailSink } from './stand-ins/mail-sink.ts';
+import { runSeed } from './seed.ts';
+
+const say = (msg: string) => process.stdout.write(`[start] ${msg}\n`);
+const stops: Array<() => Promise<void>> = [];
+
+/** The usual port when it is free, else any free port (said in the log). */
+async function portFor(name: string, preferred: number): Promise<number> {
+  if (!(await portInUse(preferred))) return preferred;
+  const port = await freePort();
+  say(`${name}: port ${preferred} is in use, using ${port}`);
+  return port;
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  const secrets = devSecrets(DATA_DIR);
+  mkdirSync(path.join(DATA_DIR, 'logs'), { recursive: true });
+
+  if (!env.DATABASE_URL && !env.DB_HOST) {
+    const pg = await startPostgres({ dataDir: path.join(DATA_DIR, 'postgres'), port: await portFor('PostgreSQL', 5432), persistent: true, log: say });
+    stops.push(pg.stop);
+    await ensureDatabase(pg.adminUrl, 'bookings');
+    env.DATABASE_URL = pg.urlFor('bookings');
+  } else say('PostgreSQL: using DATABASE_URL / DB_HOST');
+
+  if (!env.ELASTICSEARCH_URL) {
+    try {
+      const es = await startElasticsearch({ dataDir: path.join(DATA_DIR, 'elasticsearch'), port: await portFor('Elasticsearch', 9200), log: say });
+      stops.push(es.stop);
+      env.ELASTICSEARCH_URL = es.url;
+    } catch (err) {
+      if (err instanceof MissingToolError) throw new Error(err.message);
+      throw err;
+    }
+  } else say(`Elasticsearch: using ${env.ELASTICSEARCH_URL}`);
+
+  if (!env.REDIS_URL) {
+    if (redisServerOnPath()) {
+      const redis = await startRedis({ dir: path.join(DATA_DIR, 'redis'), port: await portFor('Redis', 6379), log: say });
+      stops.push(redis.stop);
+      env.REDIS_URL = redis.url;
+    } else {
+      say('Redis: no redis-server on PATH; query-api uses an in-process cache and per-instance rate limits (apt-get install redis-server to share them)');
+    }
+  } else say('Redis: using REDIS_URL');
+
+  const commandPort = Number(env.COMMAND_API_PORT ?? 3000);
+  if (!env.STRIPE_SECRET_KEY) {
+    env.STRIPE_SECRET_KEY = 'sk_test_local_stand_in';
+    env.STRIPE_WEBHOOK_SECRET = secrets.stripeWebhookSecret;
+    const stripe = await startStripeStandIn({
+      port: await portFor('Stripe stand-in', 12111),
+      webhookSecret: secrets.stripeWebhookSecret,
+      webhookUrl: `http://127.0.0.1:${commandPort}/webhooks/stripe`,
+    });
+    stops.push(stripe.stop);
+    env.STRIPE_API_URL = stripe.url;
+    say(`Stripe stand-in on ${stripe.url} (webhooks to command-api)`);
+  }
+
+  if (!env.SMTP_URL) {
+    const mail = await startMailSink({ port: await portFor('mail sink', 1025), httpPort: await portFor('mail sink HTTP', 8025), dir: path.join(DATA_DIR, 'mail') });
+    stops.push(mail.stop);
+    env.SMTP_URL = mail.smtpUrl;
+    env.MAIL_SINK_URL = mail.httpUrl;
+    say(`Mail sink: SMTP ${mail.smtpUrl}, messages at ${mail.httpUrl}/messages and in .data/mail/`);
+  }
+  if (!env.AUTH_JWT_SECRET && !env.AUTH_JWKS_URL) env.AUTH_JWT_SECRET = secrets.jwtSecret;
+
+  const config = loadConfig(env, 'script');
+  const logger = createLogger({ name: 'start', level: 'warn' });
+  await migrate(config.database, logger);
+  say('database migrated');
+  await runSeed(config, logger);
+  say('demo data seeded (pro1 and a few hundred professionals around Accra)');
+
+  const children = [
+    launch('command-api', 'command-api/main.ts', env),
+    launch('query-api', 'query-api/main.ts', env),
+    launch('indexer', 'indexer/main.ts', env),
+  ];
+  stops.unshift(() => Promise.all(children.map(stopChild)).then(() => {}));
+
+  const urls = {
+    command: `http://127.0.0.1:${config.ports.commandApi}`,
+    query: `http://127.0.0.1:${config.ports.queryApi}`,
+    indexer: `http://127.0.0.1:${config.ports.indexer}`,
+  };
+  await Promise.all(Object.values(urls).map((u) => waitReady(`${u}/health/ready`, children)));
+  const client = await signToken(config.auth.jwtSecret ?? '', { sub: 'alice', role: 'client', email: 'alice@example.com' });
+  const admin = await signToken(config.auth.jwtSecret ?? '', { sub: 'admin', role: 'admin' });
+  const tomorrow = new Date(Date.now() + 86_400_000);
+  const slot = new Date(Date.UTC(tomorrow.getUTCFullYear(), tomorrow.getUTCMonth(), tomorrow.getUTCDate(), 10)).toISOString();
+  process.stdout.write(`
+Booking marketplace is up in ${((Date.now() - started) / 1000).toFixed(1)} s.
+
+  command-api  ${urls.command}   (API docs ${urls.command}/api)
+  query-api    ${urls.query}   (API docs ${urls.query}/api)
+  indexer      ${urls.indexer}   (health and metrics)
+  ${env.MAIL_SINK_URL ? `mail sink    ${env.MAIL_SINK_URL}/messages` : ''}
+  logs         .data/logs/*.log
+
+Demo client token (alice):  export TOKEN=${client}
+Demo admin token:           export ADMIN_TOKEN=${admin}
+
+Search:
+  curl "${urls.query}/search/professionals?lat=5.6037&long=-0.187&location_radius_km=10&category=Plumber&rate_per_minute=500&travel_mode=car"
+Book pro1 tomorrow at 10:00 UTC:
+  curl -X POST ${urls.command}/bookings -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" \\
+    -H "Idempotency-Key: demo-$(date +%s)" -d '{"professional_id":"pro1","start_time":"${slot}","duration_minutes":60}'
+
+Ctrl-C stops everything.
+`);
+}
+
+function launch(name: string, entry: string, env: NodeJS.ProcessEnv): ChildProcess {
+  const log = createWriteStream(path.join(DATA_DIR, 'logs', `${name}.log`), { flags: 'a' });
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const relay = (chunk: Buffer) => {
+    log.write(chunk);
+    // Errors also reach the console; everything else stays in the log file.
+    for (const line of chunk.toString('utf8').split('\n')) {
+      if (shuttingDown) continue;
+      if (/"level":(50|60)/.test(line) || (line.trim() && !line.startsWith('{'))) process.stderr.write(`[${name}] ${line}\n`);
+    }
+  };
+  child.stdout!.on('data', relay);
+  child.stderr!.on('data', relay);
+  child.on('exit', (code, signal) => {
+    if (!shuttingDown) {
+      say(`${name} exited (${signal ?? code}); stopping everything`);
+      void shutdown(1);
+    }
+  });
+  return child;
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+async function waitReady(url: string, children: ChildProcess[]): Promise<void> {
+  const deadline = Date.now() + 180_000;
+  while (Date.now() < deadline) {
+    if (children.some((c) => c.exitCode !== null)) throw new Error('a process exited during start-up; see .data/logs/');
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} did not become ready within 3 minutes; see .data/logs/`);
+}
+
+let shuttingDown = false;
+async function shutdown(code: number): Promise<void> {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  say('stopping…');
+  for (const stop of stops) await stop().catch((err) => say(`while stopping: ${String(err)}`));
+  process.exit(code);
+}
+
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+runProcess('npm start', () =>
+  main().catch(async (err) => {
+    shuttingDown = true;
+    for (const stop of stops) await stop().catch(() => {});
+    throw err;
+  }),
+);

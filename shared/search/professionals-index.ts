@@ -1,0 +1,68 @@
+import type { ElasticsearchClient } from '../elasticsearch.ts';
+
+/**
+ * One shard is plenty for this corpus (100k small documents) and keeps sorting and search_after cheap.
+ * refresh_interval 500 ms: a sync waits for the next refresh (`refresh: 'wait_for'`) so a change is
+ * searchable within ~0.5 s of its job starting, without a forced refresh (and a tiny segment) per write.
+ * Setting it explicitly also turns off search-idle, which would make the first search after a pause wait.
+ */
+export const INDEX_SETTINGS = {
+  number_of_shards: 1,
+  auto_expand_replicas: '0-1',
+  refresh_interval: '500ms',
+} as const;
+
+export const INDEX_MAPPINGS = {
+  dynamic: 'strict',
+  properties: {
+    id: { type: 'keyword' },
+    name: { type: 'text' },
+    category: { type: 'keyword' },
+    rate_per_minute: { type: 'integer' },
+    currency: { type: 'keyword' },
+    location: { type: 'geo_point' },
+    travel_modes: { type: 'keyword' },
+    time_zone: { type: 'keyword', index: false },
+    active: { type: 'boolean' },
+    free_ranges: { type: 'date_range' },
+    next_free_start: { type: 'date' },
+    search_version: { type: 'long' },
+    indexed_at: { type: 'date' },
+  },
+} as const;
+
+/** `<alias>_<UTC timestamp>`, e.g. professionals_20251124010203123: sortable, unique per reindex. */
+export function timestampedIndexName(alias: string, now = new Date()): string {
+  return `${alias}_${now.toISOString().replace(/\D/g, '')}`;
+}
+
+/**
+ * Makes sure the alias exists, creating it with a first index when missing. The first index has a fixed
+ * name so that two indexers starting together cannot leave the alias on two indices (one create wins,
+ * the other gets resource_already_exists).
+ */
+export async function ensureAlias(es: ElasticsearchClient, alias: string): Promise<void> {
+  if (await es.indices.existsAlias({ name: alias })) return;
+  const index = `${alias}_0`;
+  try {
+    await es.indices.create({ index, settings: INDEX_SETTINGS, mappings: INDEX_MAPPINGS, aliases: { [alias]: {} } });
+  } catch (err) {
+    if (errorType(err) !== 'resource_already_exists_exception') throw err;
+    if (!(await es.indices.existsAlias({ name: alias }))) {
+      throw new Error(`Index ${index} exists but alias ${alias} does not point to it; run \`npm run reindex\` to rebuild the alias.`);
+    }
+  }
+}
+
+/** The concrete indices the alias points to now. */
+export async function aliasIndices(es: ElasticsearchClient, alias: string): Promise<string[]> {
+  const response = await es.indices.getAlias({ name: alias }, { ignore: [404] });
+  return Object.keys(response).filter((key) => key !== 'error' && key !== 'status');
+}
+
+/** Elasticsearch's error type (e.g. version_conflict_engine_exception) of a failed request, if any. */
+export function errorType(err: unknown): string | undefined {
+  const body = (err as { meta?: { body?: { error?: { type?: unknown } } } })?.meta?.body;
+  const type = body?.error?.type;
+  return typeof type === 'string' ? type : undefined;
+}

@@ -1,0 +1,65 @@
+import type { Pool } from '../db/pool.ts';
+import type { ElasticsearchClient } from '../elasticsearch.ts';
+import { buildProfessionalDocument } from './professional-document.ts';
+import { readSnapshotsByIds, withSnapshot } from './professional-snapshots.repository.ts';
+
+export interface SyncDeps {
+  pool: Pool;
+  es: ElasticsearchClient;
+  alias: string;
+  horizonDays: number;
+}
+
+/** indexed: written; stale: Elasticsearch already holds this version or a newer one; removed: no such professional. */
+export type SyncOutcome = { ok: true; result: 'indexed' | 'stale' | 'removed' } | { ok: false; error: string };
+
+const DAY_MS = 86_400_000;
+const BULK_TIMEOUT_MS = 30_000;
+
+/**
+ * Brings the documents of these professionals up to date from one PostgreSQL snapshot, in one bulk request.
+ *
+ * Ordering is left to Elasticsearch: each document carries `version: search_version` with
+ * `version_type: external_gte`, so a write computed from an older snapshot is refused (409, reported as
+ * `stale`, which is success: a newer version is already there). `external_gte` rather than `external`
+ * because the same version must be rewritable: free ranges are clipped to [now, now + horizon), and the
+ * periodic time refresh re-syncs a professional whose data (and so version) did not change. An equal
+ * version always describes the same PostgreSQL state, so rewriting it only moves the time window.
+ *
+ * `require_alias` keeps a missing alias an error rather than letting Elasticsearch auto-create an index
+ * with that name and a guessed mapping.
+ */
+export async function syncProfessionals(
+  deps: SyncDeps,
+  requested: readonly string[],
+  opts: { refresh: boolean | 'wait_for'; now?: Date } = { refresh: false },
+): Promise<Map<string, SyncOutcome>> {
+  const ids = [...new Set(requested)];
+  const now = opts.now ?? new Date();
+  const range = { from: now, to: new Date(now.getTime() + deps.horizonDays * DAY_MS) };
+  const snapshots = await withSnapshot(deps.pool, (db) => readSnapshotsByIds(db, ids, range));
+  const found = new Set(snapshots.map((s) => s.id));
+  const operations: object[] = [];
+  for (const snapshot of snapshots) {
+    const doc = buildProfessionalDocument(snapshot, now, deps.horizonDays);
+    operations.push({ index: { _index: deps.alias, _id: doc.id, version: doc.search_version, version_type: 'external_gte' } }, doc);
+  }
+  // Professionals are never deleted by the command side; if a row is gone, so is its document.
+  for (const id of ids) if (!found.has(id)) operations.push({ delete: { _index: deps.alias, _id: id } });
+
+  const response = await deps.es.bulk(
+    { operations, refresh: opts.refresh, require_alias: true, filter_path: 'items.*._id,items.*.status,items.*.error' },
+    { requestTimeout: BULK_TIMEOUT_MS },
+  );
+  const outcomes = new Map<string, SyncOutcome>();
+  for (const item of response.items ?? []) {
+    const [action, result] = Object.entries(item)[0]!;
+    const id = result._id!;
+    if (result.status === 409) outcomes.set(id, { ok: true, result: 'stale' });
+    else if (action === 'delete' && (result.status === 200 || result.status === 404)) outcomes.set(id, { ok: true, result: 'removed' });
+    else if (result.status === 200 || result.status === 201) outcomes.set(id, { ok: true, result: 'indexed' });
+    else outcomes.set(id, { ok: false, error: `${result.status} ${result.error?.type ?? ''}: ${result.error?.reason ?? 'unknown error'}` });
+  }
+  for (const id of ids) if (!outcomes.has(id)) outcomes.set(id, { ok: false, error: 'no result from Elasticsearch' });
+  return outcomes;
+}
