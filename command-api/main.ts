@@ -28,7 +28,11 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; wor
   await startBoss(boss);
   const registry = createRegistry('command-api');
   const metrics = createCommandMetrics(registry);
-  const mailer = nodemailer.createTransport(config.mail.smtpUrl, { from: config.mail.from });
+  // Short timeouts: the sender holds a database lock while SMTP answers (nodemailer waits 10 min by default).
+  const mailer = nodemailer.createTransport(
+    { url: config.mail.smtpUrl, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 },
+    { from: config.mail.from },
+  );
   const deps: CommandDeps = {
     config,
     logger,

@@ -16,7 +16,7 @@ import { inEventTransaction, type EventOutcome } from './event-transaction.ts';
 import { findBookingForIntent, ignoreUnknownIntent } from './intent-booking.ts';
 import type { Stripe } from './stripe-client.ts';
 
-type Decision = EventOutcome | { refund: Booking };
+type Decision = EventOutcome | { confirmed: Booking; late: boolean } | { refund: Booking };
 
 /**
  * pending → confirmed, with the confirmation email enqueued in the same transaction. A payment that
@@ -29,11 +29,19 @@ export async function onPaymentSucceeded(deps: CommandDeps, eventId: string, int
     decision = await inEventTransaction(deps, eventId, (tx) => settle(deps, tx, eventId, intent, { slotTaken: false }));
   } catch (err) {
     // The exclusion constraint caught an overlap the advisory lock should have prevented: the slot is taken.
-    if (pgErrorInfo(err).code !== '23P01') throw err;
+    const { code, constraint } = pgErrorInfo(err);
+    if (code !== '23P01' || constraint !== 'bookings_no_double_booking') throw err;
     decision = await inEventTransaction(deps, eventId, (tx) => settle(deps, tx, eventId, intent, { slotTaken: true }));
   }
   if (typeof decision === 'string') return decision;
-  return refundLatePayment(deps, eventId, intent, decision.refund);
+  if ('refund' in decision) return refundLatePayment(deps, eventId, intent, decision.refund);
+  const { confirmed, late } = decision;
+  deps.metrics.bookings.inc({ outcome: 'confirmed' });
+  deps.logger.info(
+    { booking_id: confirmed.id, professional_id: confirmed.professionalId, payment_intent_id: intent.id, late },
+    late ? 'booking confirmed after its hold lapsed: the slot was still free' : 'booking confirmed',
+  );
+  return 'processed';
 }
 
 async function settle(
@@ -60,8 +68,9 @@ async function settle(
   }
   if (booking.status === 'pending') return confirm(deps, tx, eventId, booking, 'pending');
 
-  // Expired or cancelled: the payment came too late.
-  if (booking.refundId !== null) {
+  // Cancelled after it was confirmed: this payment was applied then, and the cancellation settled the refund.
+  // Otherwise expired or cancelled while pending: the payment came too late.
+  if (booking.confirmedAt !== null || booking.refundId !== null) {
     await markEventProcessed(tx, eventId);
     return 'ignored';
   }
@@ -73,17 +82,12 @@ async function settle(
   return { refund: booking };
 }
 
-async function confirm(deps: CommandDeps, tx: PoolClient, eventId: string, booking: Booking, from: 'pending' | 'expired'): Promise<EventOutcome> {
+async function confirm(deps: CommandDeps, tx: PoolClient, eventId: string, booking: Booking, from: 'pending' | 'expired'): Promise<Decision> {
   const confirmed = (await confirmBooking(tx, booking.id, from))!; // the row is locked: its status cannot have moved
   await enqueue(deps.boss, tx, QUEUES.confirmationEmail, { booking_id: confirmed.id });
   await markSearchStale(deps.boss, tx, confirmed.professionalId);
   await markEventProcessed(tx, eventId);
-  deps.metrics.bookings.inc({ outcome: 'confirmed' });
-  deps.logger.info(
-    { booking_id: confirmed.id, professional_id: confirmed.professionalId, late: from !== 'pending' },
-    from === 'pending' ? 'booking confirmed' : 'booking confirmed after its hold lapsed: the slot was still free',
-  );
-  return 'processed';
+  return { confirmed, late: from !== 'pending' };
 }
 
 /**
@@ -105,14 +109,17 @@ async function refundLatePayment(deps: CommandDeps, eventId: string, intent: Str
     // Refunded by other means meanwhile (the charge.refunded event records it): nothing left to do.
     if ((err as { code?: string }).code !== 'charge_already_refunded') throw err;
   }
-  return inEventTransaction(deps, eventId, async (tx) => {
+  const outcome = await inEventTransaction(deps, eventId, async (tx) => {
     if (refund) await recordRefund(tx, booking.id, refund);
     await markEventProcessed(tx, eventId);
+    return 'processed' as const;
+  });
+  if (outcome === 'processed') {
     deps.metrics.bookings.inc({ outcome: 'refunded' });
     deps.logger.warn(
       { booking_id: booking.id, payment_intent_id: intent.id, status: booking.status, refund_id: refund?.id, amount: refund?.amount },
       'late payment refunded: the booking is no longer live and its slot is taken or was released by the client',
     );
-    return 'processed' as const;
-  });
+  }
+  return outcome;
 }

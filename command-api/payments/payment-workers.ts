@@ -12,14 +12,17 @@ import { processStripeEvent } from './process-stripe-event.ts';
  * move, and show as `queue_depth_jobs{queue="…-dead-letter"}` until replayed.
  */
 export async function registerPaymentWorkers(deps: CommandDeps): Promise<void> {
+  // NOTIFY wakes workers for new jobs but not for retries coming due; without a short poll a retry
+  // would wait for pg-boss's 30-second backstop poll on top of its backoff.
+  const polling = { notifyPollingIntervalSeconds: 2 };
   await deps.boss.work(
     QUEUES.stripeEvent,
-    { includeMetadata: true, batchSize: 1, localConcurrency: 2 },
+    { includeMetadata: true, batchSize: 1, localConcurrency: 2, ...polling },
     deadLetterAware(deps, QUEUES.stripeEventDeadLetter, (data: { event_id: string }) => processStripeEvent(deps, data.event_id)),
   );
   await deps.boss.work(
     QUEUES.confirmationEmail,
-    { includeMetadata: true, batchSize: 1 },
+    { includeMetadata: true, batchSize: 1, ...polling },
     deadLetterAware(deps, QUEUES.confirmationEmailDeadLetter, (data: { booking_id: string }) => sendConfirmationEmail(deps, data.booking_id)),
   );
 }

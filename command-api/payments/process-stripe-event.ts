@@ -1,4 +1,3 @@
-import type { PoolClient } from '../../shared/db/pool.ts';
 import type { CommandDeps } from '../deps.ts';
 import { expirePendingBooking, recordChargeRefund, recordPaymentError } from '../bookings/bookings.repository.ts';
 import { markSearchStale } from '../search-sync.ts';
@@ -48,36 +47,39 @@ function apply(deps: CommandDeps, eventId: string, type: string, object: unknown
 }
 
 /** The client may pay again while the hold lasts: record the error, keep the hold. */
-function onPaymentFailed(deps: CommandDeps, eventId: string, intent: Stripe.PaymentIntent): Promise<EventOutcome> {
-  return inEventTransaction(deps, eventId, async (tx) => {
+async function onPaymentFailed(deps: CommandDeps, eventId: string, intent: Stripe.PaymentIntent): Promise<EventOutcome> {
+  const result = await inEventTransaction(deps, eventId, async (tx) => {
     await markEventProcessed(tx, eventId);
     const booking = await findBookingForIntent(tx, intent.id, intent.metadata);
     if (!booking) return ignoreUnknownIntent(deps, eventId, 'payment_intent.payment_failed', intent.id);
-    const error = intent.last_payment_error;
-    const message = error?.message ?? 'The payment failed.';
-    const recorded = await recordPaymentError(tx, booking.id, message);
-    deps.metrics.paymentsFailed.inc();
-    deps.logger.warn(
-      { booking_id: booking.id, payment_intent_id: intent.id, code: error?.code, decline_code: error?.decline_code, status: booking.status, recorded },
-      'payment failed',
-    );
-    return 'processed';
+    const recorded = await recordPaymentError(tx, booking.id, intent.last_payment_error?.message ?? 'The payment failed.');
+    return { booking, recorded };
   });
+  if (typeof result === 'string') return result;
+  const error = intent.last_payment_error;
+  deps.metrics.paymentsFailed.inc();
+  deps.logger.warn(
+    { booking_id: result.booking.id, payment_intent_id: intent.id, code: error?.code, decline_code: error?.decline_code, message: error?.message, status: result.booking.status, recorded: result.recorded },
+    'payment failed',
+  );
+  return 'processed';
 }
 
 /** A cancelled PaymentIntent can no longer pay: a pending hold expires and frees its slot. */
-function onPaymentCanceled(deps: CommandDeps, eventId: string, intent: Stripe.PaymentIntent): Promise<EventOutcome> {
-  return inEventTransaction(deps, eventId, async (tx) => {
+async function onPaymentCanceled(deps: CommandDeps, eventId: string, intent: Stripe.PaymentIntent): Promise<EventOutcome> {
+  const result = await inEventTransaction(deps, eventId, async (tx) => {
     await markEventProcessed(tx, eventId);
     const booking = await findBookingForIntent(tx, intent.id, intent.metadata);
     if (!booking) return ignoreUnknownIntent(deps, eventId, 'payment_intent.canceled', intent.id);
     const expired = await expirePendingBooking(tx, booking.id, { dueOnly: false, reason: 'payment cancelled' });
-    if (!expired) return 'ignored'; // already confirmed, expired or cancelled: never move backwards
+    if (!expired) return 'ignored' as const; // already confirmed, expired or cancelled: never move backwards
     await markSearchStale(deps.boss, tx, expired.professionalId);
-    deps.metrics.bookings.inc({ outcome: 'expired' });
-    deps.logger.info({ booking_id: expired.id, professional_id: expired.professionalId, payment_intent_id: intent.id }, 'booking expired');
-    return 'processed';
+    return expired;
   });
+  if (typeof result === 'string') return result;
+  deps.metrics.bookings.inc({ outcome: 'expired' });
+  deps.logger.info({ booking_id: result.id, professional_id: result.professionalId, payment_intent_id: intent.id }, 'booking expired');
+  return 'processed';
 }
 
 function onChargeRefunded(deps: CommandDeps, eventId: string, charge: Stripe.Charge): Promise<EventOutcome> {

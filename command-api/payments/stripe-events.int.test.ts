@@ -4,7 +4,7 @@ import pg from 'pg';
 import request from 'supertest';
 import type { ReceivedMail } from '../../scripts/stand-ins/mail-sink.ts';
 import { startTestSystem, type TestSystem } from '../../scripts/testing/system.ts';
-import { book, eventually, givenProfessional, uniqueId } from '../../scripts/testing/builders.ts';
+import { book, eventually, givenProfessional, hoursFromNow, uniqueId } from '../../scripts/testing/builders.ts';
 import { QUEUES } from '../../shared/queue.ts';
 import { expireHold } from '../holds/expire-holds.ts';
 
@@ -136,6 +136,20 @@ describe('Stripe event processing', () => {
     expect(await bookingRow(b.id)).to.include({ status: 'confirmed', expired_at: null, cancelled_at: null });
     await emailSent(b.id);
     expect(emailsFor(b.id)).to.have.length(1);
+  });
+
+  it('does not refund a success that arrives again for a booking confirmed and then cancelled without refund', async () => {
+    // Within 24 hours of the start, a cancellation refunds nothing.
+    const soon = await givenProfessional(system, {}, { start: hoursFromNow(3), end: hoursFromNow(5) });
+    const b = await aPendingBooking({ professionalId: soon.id, start: soon.window.start });
+    await processed((await system.stripe.succeed(b.intentId)).id);
+    const cancel = await request(app()).post(`/bookings/${b.id}/cancel`).set('Authorization', `Bearer ${b.token}`).send({});
+    expect(cancel.status).to.equal(200);
+    const again = system.stripe.buildEvent('payment_intent.succeeded', system.stripe.paymentIntent(b.intentId)!);
+    expect(await system.stripe.deliver(again)).to.equal(200);
+    await processed(again.id);
+    expect(system.stripe.refunds().filter((r) => r.payment_intent === b.intentId)).to.have.length(0);
+    expect((await bookingRow(b.id)).status).to.equal('cancelled');
   });
 
   describe('a payment that succeeds after the hold lapsed', () => {
