@@ -20,6 +20,7 @@ export function createApp(deps: CommandDeps, opts: CommandAppOptions = {}): Expr
     logger: deps.logger,
     registry: deps.registry,
     openapi: openApiDocument,
+    trustProxy: deps.config.trustProxy,
     readiness: {
       postgres: () => deps.pool.query('SELECT 1'),
     },

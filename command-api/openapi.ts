@@ -1,6 +1,779 @@
-/** OpenAPI 3.1 description of the command API; kept beside the routes it describes. */
-export const openApiDocument = {
+/**
+ * OpenAPI 3.1 description of the command API; kept beside the routes it describes.
+ *
+ * The error examples are built by the same functions that build the real responses (problems.ts,
+ * shared/errors.ts), so their status, title and detail cannot drift from what the code answers.
+ */
+import { TRAVEL_MODES } from '../shared/config.ts';
+import { fail, problem, problemJson } from '../shared/errors.ts';
+import { failureProblem } from './problems.ts';
+
+type Json = Record<string, unknown>;
+type Method = 'get' | 'post' | 'patch' | 'delete';
+type Operation = Json & { responses: Record<string, Json> };
+
+export interface OpenApiDocument {
+  openapi: string;
+  info: Json;
+  servers: Json[];
+  tags: Json[];
+  paths: Record<string, Partial<Record<Method, Operation>>>;
+  components: Json;
+}
+
+const ref = (kind: 'schemas' | 'parameters' | 'responses' | 'headers', name: string) => ({ $ref: `#/components/${kind}/${name}` });
+
+// ---------------------------------------------------------------------------------------------
+// Error codes and their example bodies
+
+/**
+ * Codes answered outside the use-case table of problems.ts (auth, rate limit, body parser, web
+ * hook, health), with the detail the code sends.
+ */
+const OTHER_PROBLEMS: Record<string, { status: number; detail: string }> = {
+  unauthorized: { status: 401, detail: 'A bearer token is required.' },
+  rate_limited: { status: 429, detail: 'Too many requests; the limit is 600 per minute.' },
+  invalid_json: { status: 400, detail: 'The body is not valid JSON.' },
+  payload_too_large: { status: 413, detail: 'The body exceeds 100 kB.' },
+  unsupported_media_type: { status: 415, detail: 'unsupported charset "LATIN-1"' },
+  internal_error: { status: 500, detail: 'Something went wrong on our side; it has been logged.' },
+  invalid_signature: { status: 400, detail: 'The Stripe-Signature header is missing, wrong or older than 300 seconds.' },
+  invalid_payload: { status: 400, detail: 'The body is not a JSON Stripe event.' },
+  dependency_unavailable: { status: 503, detail: 'Not ready: postgres unavailable.' },
+};
+
+/** Details for use-case codes whose detail is given at the call site rather than in problems.ts. */
+const CALL_SITE_DETAIL: Record<string, string> = {
+  professional_exists: 'A professional with id "ama" already exists.',
+  availability_overlap: 'This window overlaps another availability window of this professional.',
+  availability_has_bookings: 'Bookings are held or confirmed inside this window; cancel them first.',
+  booking_not_cancellable: 'This booking’s hold has expired; there is nothing to cancel.',
+};
+
+const VALIDATION_EXAMPLE = problemJson(
+  problem(400, 'validation_error', 'duration_minutes must be a multiple of 5', [
+    { field: 'duration_minutes', message: 'duration_minutes must be a multiple of 5' },
+  ]),
+);
+
+/** A code, or a code with the detail one route sends for it. */
+type CodeSpec = string | [code: string, detail: string];
+
+function exampleBody(spec: CodeSpec): { code: string; status: number; body: object } {
+  const [code, detail] = typeof spec === 'string' ? [spec, undefined] : spec;
+  if (code === 'validation_error' && !detail) return { code, status: 400, body: VALIDATION_EXAMPLE };
+  const other = OTHER_PROBLEMS[code];
+  if (other) return { code, status: other.status, body: problemJson(problem(other.status, code, detail ?? other.detail)) };
+  const p = failureProblem(fail(code, detail ?? CALL_SITE_DETAIL[code]));
+  if (p.status === 500) throw new Error(`openapi: unknown problem code ${code}`);
+  return { code, status: p.status, body: problemJson(p) };
+}
+
+const HEADER_FOR_STATUS: Record<number, Record<string, Json>> = {
+  401: { 'WWW-Authenticate': ref('headers', 'WWW-Authenticate') },
+  429: {
+    'Retry-After': ref('headers', 'Retry-After'),
+    RateLimit: ref('headers', 'RateLimit'),
+    'RateLimit-Policy': ref('headers', 'RateLimit-Policy'),
+  },
+};
+
+const STATUS_SUMMARY: Record<number, string> = {
+  400: 'Bad request',
+  401: 'Missing, malformed, invalid or expired bearer token',
+  403: 'Authenticated, but not allowed',
+  404: 'Not found (or not visible to the caller)',
+  409: 'Conflict',
+  413: 'Body larger than 100 kB',
+  415: 'Unsupported body charset or encoding',
+  422: 'Well-formed, but not acceptable',
+  429: 'Rate limit exceeded; retry after `Retry-After` seconds',
+  500: 'Unexpected failure (logged; no internals in the body)',
+  502: 'The payment provider failed',
+  503: 'Not ready',
+};
+
+/**
+ * Problem responses for the given codes, grouped by status: one response per status whose
+ * description lists its codes and which has one example per code.
+ */
+function problemResponses(codes: CodeSpec[], opts: { headers?: Record<string, Json>; headersOn?: number[] } = {}): Record<string, Json> {
+  const byStatus = new Map<number, Array<{ code: string; body: object }>>();
+  for (const spec of codes) {
+    const { code, status, body } = exampleBody(spec);
+    byStatus.set(status, [...(byStatus.get(status) ?? []), { code, body }]);
+  }
+  const out: Record<string, Json> = {};
+  for (const [status, list] of [...byStatus].sort(([a], [b]) => a - b)) {
+    out[String(status)] = {
+      description: `${STATUS_SUMMARY[status] ?? 'Error'}. \`code\`: ${list.map((e) => `\`${e.code}\``).join(', ')}.`,
+      headers: { ...commonHeaders(), ...HEADER_FOR_STATUS[status], ...(opts.headersOn?.includes(status) ? opts.headers : {}) },
+      content: {
+        'application/problem+json': {
+          schema: ref('schemas', 'Problem'),
+          examples: Object.fromEntries(list.map((e) => [e.code, { value: e.body }])),
+        },
+      },
+    };
+  }
+  return out;
+}
+
+function commonHeaders(): Record<string, Json> {
+  return { 'X-Request-Id': ref('headers', 'X-Request-Id') };
+}
+
+function rateLimitHeaders(): Record<string, Json> {
+  return { RateLimit: ref('headers', 'RateLimit'), 'RateLimit-Policy': ref('headers', 'RateLimit-Policy') };
+}
+
+function jsonResponse(description: string, schema: Json, opts: { headers?: Record<string, Json>; example?: unknown } = {}): Json {
+  return {
+    description,
+    headers: { ...commonHeaders(), ...opts.headers },
+    content: { 'application/json': { schema, ...(opts.example === undefined ? {} : { example: opts.example }) } },
+  };
+}
+
+function jsonBody(schema: Json, opts: { required?: boolean; example?: unknown; description?: string } = {}): Json {
+  return {
+    required: opts.required ?? true,
+    ...(opts.description ? { description: opts.description } : {}),
+    content: { 'application/json': { schema, ...(opts.example === undefined ? {} : { example: opts.example }) } },
+  };
+}
+
+/** Codes every rate-limited route behind a bearer token can answer. */
+const AUTHED = ['unauthorized', 'rate_limited', 'internal_error'];
+const MANAGE_AVAILABILITY: CodeSpec = ['forbidden', 'Only an admin or this professional can change its availability.'];
+/** Codes of the JSON body parser (limit 100 kB). */
+const BODY = ['invalid_json', 'payload_too_large', 'unsupported_media_type'];
+
+// ---------------------------------------------------------------------------------------------
+// Schemas
+
+const instant = (description: string): Json => ({ type: 'string', format: 'date-time', description });
+const inputInstant = (description: string): Json => ({
+  type: 'string',
+  format: 'date-time',
+  maxLength: 40,
+  pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:\\d{2})$',
+  description: `${description} ISO 8601 date-time with an explicit offset (\`Z\` or \`±hh:mm\`); impossible dates such as 2030-02-30 are refused.`,
+});
+
+const SLUG_PATTERN = '^[A-Za-z0-9_-]{1,64}$';
+const UUID_SCHEMA = { type: 'string', format: 'uuid' };
+const CURRENCY_OUT = { type: 'string', pattern: '^[A-Z]{3}$', description: 'ISO 4217 currency code, upper case.', examples: ['GHS'] };
+
+const professionalFields = {
+  name: { type: 'string', minLength: 1, maxLength: 200, description: 'Trimmed.', examples: ['Ama Mensah'] },
+  category: {
+    type: 'string',
+    pattern: '^[\\p{L}\\p{N} _-]{1,64}$',
+    description: '1–64 letters, digits, spaces, `_` or `-` (after trimming); stored trimmed and in lower case.',
+    examples: ['plumber'],
+  },
+  rate_per_minute: {
+    type: 'integer',
+    minimum: 1,
+    maximum: 1_000_000,
+    description: 'Price per minute in minor units of `currency` (a JSON number; strings are refused).',
+    examples: [150],
+  },
+  currency: {
+    type: 'string',
+    pattern: '^[A-Za-z]{3}$',
+    description: 'ISO 4217 currency code; stored in upper case.',
+    examples: ['GHS'],
+  },
+  lat: { type: 'number', minimum: -90, maximum: 90, examples: [5.6037] },
+  long: { type: 'number', minimum: -180, maximum: 180, examples: [-0.187] },
+  travel_modes: {
+    type: 'array',
+    items: ref('schemas', 'TravelMode'),
+    minItems: 1,
+    uniqueItems: true,
+    description: 'How the professional reaches the client.',
+  },
+  time_zone: { type: 'string', maxLength: 64, description: 'IANA time zone.', examples: ['Africa/Accra'] },
+};
+
+const BOOKING_EXAMPLE = {
+  id: '3f0e7c1a-6a4b-4c1e-9a51-2f1b7d9c0e11',
+  professional_id: 'pro1',
+  client_id: 'alice',
+  start_time: '2030-01-01T10:00:00.000Z',
+  end_time: '2030-01-01T10:30:00.000Z',
+  duration_minutes: 30,
+  status: 'pending',
+  price: { amount: 4500, currency: 'GHS' },
+  hold_expires_at: '2029-12-20T09:15:00.000Z',
+  payment: { provider: 'stripe', payment_intent_id: 'pi_3Nxyz', client_secret: 'pi_3Nxyz_secret_abc' },
+  created_at: '2029-12-20T09:00:00.000Z',
+  updated_at: '2029-12-20T09:00:00.000Z',
+};
+
+const PROFESSIONAL_EXAMPLE = {
+  id: 'ama',
+  name: 'Ama Mensah',
+  category: 'plumber',
+  rate_per_minute: 150,
+  currency: 'GHS',
+  lat: 5.6037,
+  long: -0.187,
+  travel_modes: ['car', 'walking'],
+  time_zone: 'Africa/Accra',
+  active: true,
+  created_at: '2029-12-01T08:00:00.000Z',
+  updated_at: '2029-12-01T08:00:00.000Z',
+};
+
+const schemas: Record<string, Json> = {
+  Problem: {
+    type: 'object',
+    description: 'RFC 9457 problem details (`application/problem+json`). Never carries stack traces or SQL.',
+    required: ['type', 'title', 'status', 'code'],
+    properties: {
+      type: { type: 'string', format: 'uri', description: '`https://errors.booking.example/<code>`', examples: ['https://errors.booking.example/slot_taken'] },
+      title: { type: 'string', description: 'The HTTP reason phrase of `status`.', examples: ['Conflict'] },
+      status: { type: 'integer', minimum: 400, maximum: 599 },
+      detail: { type: 'string', description: 'Human-readable explanation.' },
+      code: { type: 'string', description: 'Stable machine-readable error code.', examples: ['slot_taken'] },
+      errors: {
+        type: 'array',
+        description: 'One entry per invalid field (`validation_error`) or per unavailable dependency (`dependency_unavailable`).',
+        items: {
+          type: 'object',
+          required: ['field', 'message'],
+          properties: {
+            field: { type: 'string', description: 'Dotted path of the field (`body` for the whole body).', examples: ['duration_minutes'] },
+            message: { type: 'string' },
+          },
+          additionalProperties: false,
+        },
+      },
+    },
+    additionalProperties: false,
+  },
+  TravelMode: { type: 'string', enum: [...TRAVEL_MODES] },
+  Price: {
+    type: 'object',
+    required: ['amount', 'currency'],
+    properties: {
+      amount: { type: 'integer', minimum: 0, description: 'Minor units: `rate_per_minute × duration_minutes`.', examples: [4500] },
+      currency: CURRENCY_OUT,
+    },
+    additionalProperties: false,
+  },
+  Payment: {
+    type: 'object',
+    required: ['provider', 'payment_intent_id'],
+    properties: {
+      provider: { const: 'stripe' },
+      payment_intent_id: { type: ['string', 'null'], description: 'Stripe PaymentIntent id; null until it has been created.' },
+      client_secret: {
+        type: ['string', 'null'],
+        description: 'Only in the answer to `POST /bookings` (and its replays): confirm the payment with Stripe.js using it.',
+      },
+      last_error: { type: 'string', description: 'The last payment failure reported by Stripe; the hold is kept so the client may retry.' },
+    },
+    additionalProperties: false,
+  },
+  Refund: {
+    type: 'object',
+    required: ['id', 'amount', 'currency', 'status'],
+    properties: {
+      id: { type: ['string', 'null'], description: 'Stripe refund id; null when nothing was refunded.' },
+      amount: { type: 'integer', minimum: 0, description: 'Refunded amount in minor units (0 when cancelled too late for a refund).' },
+      currency: CURRENCY_OUT,
+      status: {
+        type: ['string', 'null'],
+        description: '`none` when no refund was due, otherwise the Stripe refund status (`pending`, `succeeded`, `failed`, `canceled`, `requires_action`).',
+      },
+    },
+    additionalProperties: false,
+  },
+  BookingStatus: {
+    type: 'string',
+    enum: ['pending', 'confirmed', 'cancelled', 'expired'],
+    description:
+      '`pending` holds the slot until `hold_expires_at` while the payment is made; `confirmed` once Stripe reports the payment; `cancelled` by the client or an admin; `expired` when the hold lapsed unpaid or the payment provider failed.',
+  },
+  Booking: {
+    type: 'object',
+    required: [
+      'id',
+      'professional_id',
+      'client_id',
+      'start_time',
+      'end_time',
+      'duration_minutes',
+      'status',
+      'price',
+      'hold_expires_at',
+      'payment',
+      'created_at',
+      'updated_at',
+    ],
+    properties: {
+      id: UUID_SCHEMA,
+      professional_id: { type: 'string', pattern: SLUG_PATTERN },
+      client_id: { type: 'string', description: 'The `sub` of the client who booked.' },
+      start_time: instant('Start of the booked interval (UTC).'),
+      end_time: instant('End of the booked interval (exclusive, UTC).'),
+      duration_minutes: { type: 'integer', minimum: 15, maximum: 480 },
+      status: ref('schemas', 'BookingStatus'),
+      price: ref('schemas', 'Price'),
+      hold_expires_at: instant('Until when a `pending` booking holds the slot.'),
+      payment: ref('schemas', 'Payment'),
+      refund: ref('schemas', 'Refund'),
+      cancelled_at: instant('Present once cancelled.'),
+      cancellation_reason: { type: ['string', 'null'], description: 'Present once cancelled.' },
+      confirmed_at: instant('Present once confirmed.'),
+      expired_at: instant('Present once expired.'),
+      created_at: instant('Creation time.'),
+      updated_at: instant('Last change.'),
+    },
+    additionalProperties: false,
+    examples: [BOOKING_EXAMPLE],
+  },
+  BookingCreate: {
+    type: 'object',
+    required: ['professional_id', 'start_time', 'duration_minutes'],
+    properties: {
+      professional_id: { type: 'string', pattern: SLUG_PATTERN, examples: ['pro1'] },
+      start_time: inputInstant('Start of the slot; must be in the future and, with the duration, inside one availability window.'),
+      duration_minutes: { type: 'integer', minimum: 15, maximum: 480, multipleOf: 5, description: 'A JSON number; strings are refused.' },
+    },
+    additionalProperties: false,
+    examples: [{ professional_id: 'pro1', start_time: '2030-01-01T10:00:00Z', duration_minutes: 30 }],
+  },
+  BookingCancel: {
+    type: 'object',
+    properties: { reason: { type: 'string', maxLength: 500, description: 'Trimmed.' } },
+    additionalProperties: false,
+  },
+  Professional: {
+    type: 'object',
+    required: ['id', 'name', 'category', 'rate_per_minute', 'currency', 'lat', 'long', 'travel_modes', 'time_zone', 'active', 'created_at', 'updated_at'],
+    properties: {
+      id: { type: 'string', pattern: SLUG_PATTERN },
+      name: { type: 'string' },
+      category: { type: 'string', description: 'Lower case.' },
+      rate_per_minute: { type: 'integer', minimum: 1, description: 'Minor units of `currency` per minute.' },
+      currency: CURRENCY_OUT,
+      lat: { type: 'number', minimum: -90, maximum: 90 },
+      long: { type: 'number', minimum: -180, maximum: 180 },
+      travel_modes: { type: 'array', items: ref('schemas', 'TravelMode'), minItems: 1 },
+      time_zone: { type: 'string' },
+      active: { type: 'boolean', description: 'Inactive professionals cannot be booked.' },
+      created_at: instant('Creation time.'),
+      updated_at: instant('Last change.'),
+    },
+    additionalProperties: false,
+    examples: [PROFESSIONAL_EXAMPLE],
+  },
+  ProfessionalCreate: {
+    type: 'object',
+    required: ['name', 'category', 'rate_per_minute', 'currency', 'lat', 'long', 'travel_modes'],
+    properties: {
+      id: { type: 'string', pattern: SLUG_PATTERN, description: 'Slug of letters, digits, `_` and `-`; `pro_<16 hex>` is generated when absent.' },
+      ...professionalFields,
+      time_zone: { ...professionalFields.time_zone, default: 'UTC' },
+    },
+    additionalProperties: false,
+    examples: [
+      { id: 'ama', name: 'Ama Mensah', category: 'Plumber', rate_per_minute: 150, currency: 'ghs', lat: 5.6037, long: -0.187, travel_modes: ['car', 'walking'], time_zone: 'Africa/Accra' },
+    ],
+  },
+  ProfessionalPatch: {
+    type: 'object',
+    minProperties: 1,
+    description: 'Any subset of the fields (at least one).',
+    properties: {
+      ...professionalFields,
+      active: { type: 'boolean', description: 'false takes the professional out of search and booking.' },
+    },
+    additionalProperties: false,
+    examples: [{ rate_per_minute: 175, active: true }],
+  },
+  Availability: {
+    type: 'object',
+    required: ['id', 'professional_id', 'start_time', 'end_time'],
+    properties: {
+      id: UUID_SCHEMA,
+      professional_id: { type: 'string', pattern: SLUG_PATTERN },
+      start_time: instant('Start of the window (UTC).'),
+      end_time: instant('End of the window (exclusive, UTC).'),
+    },
+    additionalProperties: false,
+  },
+  AvailabilityCreate: {
+    type: 'object',
+    required: ['start_time', 'end_time'],
+    description: '`end_time` must be after `start_time`, at most 31 days later; windows of one professional never overlap.',
+    properties: {
+      start_time: inputInstant('Start of the window.'),
+      end_time: inputInstant('End of the window (exclusive).'),
+    },
+    additionalProperties: false,
+    examples: [{ start_time: '2030-01-01T08:00:00+00:00', end_time: '2030-01-01T17:00:00+00:00' }],
+  },
+  StripeEvent: {
+    type: 'object',
+    description:
+      'A Stripe event as Stripe sends it. Handled types: `payment_intent.succeeded`, `payment_intent.payment_failed`, `payment_intent.canceled`, `charge.refunded`; others are stored and acknowledged.',
+    required: ['id', 'type'],
+    properties: {
+      id: { type: 'string', maxLength: 255, examples: ['evt_1Nxyz'] },
+      type: { type: 'string', maxLength: 255, examples: ['payment_intent.succeeded'] },
+      data: { type: 'object' },
+    },
+  },
+  WebhookAck: {
+    type: 'object',
+    required: ['received', 'duplicate'],
+    properties: {
+      received: { const: true },
+      duplicate: { type: 'boolean', description: 'true when this event id was already received; it is not processed again.' },
+    },
+    additionalProperties: false,
+  },
+  HealthLive: {
+    type: 'object',
+    required: ['status'],
+    properties: { status: { const: 'ok' } },
+  },
+  HealthReady: {
+    type: 'object',
+    required: ['status', 'checks'],
+    properties: {
+      status: { type: 'string', enum: ['ok', 'degraded'], description: '`degraded` when a non-critical dependency is down.' },
+      checks: { type: 'object', additionalProperties: { type: 'string', enum: ['up', 'down'] }, examples: [{ postgres: 'up' }] },
+    },
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Operations
+
+const bearer = [{ bearerAuth: [] }];
+const idParam = (name: string, schema: Json, description: string): Json => ({ name, in: 'path', required: true, schema, description });
+const bookingId = idParam('id', UUID_SCHEMA, 'Booking id. An id that is not a UUID answers 404 `booking_not_found`.');
+const professionalId = idParam('id', { type: 'string', pattern: SLUG_PATTERN }, 'Professional id (slug).');
+
+const paths: OpenApiDocument['paths'] = {
+  '/bookings': {
+    post: {
+      tags: ['bookings'],
+      operationId: 'createBooking',
+      summary: 'Book a slot and start the payment',
+      description: [
+        'Role `client`. Holds the slot as a `pending` booking until `hold_expires_at` (HOLD_MINUTES, 15 by default) and creates a Stripe PaymentIntent; confirm the payment with `payment.client_secret`. The booking becomes `confirmed` when Stripe reports the payment (webhook).',
+        '',
+        'Price = `rate_per_minute × duration_minutes`. The interval `[start_time, start_time + duration)` must lie inside one availability window and overlap no `pending` or `confirmed` booking (enforced by the database as well).',
+        '',
+        '**Idempotency** (per client and key, for 24 h): the header is checked before the body. A finished request with the same key and payload is replayed byte for byte (any status below 500) with `Idempotent-Replayed: true`; the same key with another payload answers 422 `idempotency_key_reused`; while the first request runs, 409 `idempotency_key_in_use`. A request that ended in 5xx releases its key so the retry runs again.',
+      ].join('\n'),
+      security: bearer,
+      parameters: [ref('parameters', 'IdempotencyKey'), ref('parameters', 'XRequestId')],
+      requestBody: jsonBody(ref('schemas', 'BookingCreate')),
+      responses: {
+        '201': {
+          description: 'Booking held (`pending`), PaymentIntent created. Also the status of a replay.',
+          headers: { ...commonHeaders(), ...rateLimitHeaders(), 'Idempotent-Replayed': ref('headers', 'Idempotent-Replayed') },
+          content: { 'application/json': { schema: ref('schemas', 'Booking'), example: BOOKING_EXAMPLE } },
+        },
+        ...problemResponses(
+          [
+            'validation_error',
+            'idempotency_key_missing',
+            ...BODY,
+            ...AUTHED,
+            ['forbidden', 'This action needs one of the roles: client.'],
+            'professional_not_found',
+            'slot_taken',
+            'idempotency_key_in_use',
+            'outside_availability',
+            'start_in_past',
+            'idempotency_key_reused',
+            'payment_provider_error',
+          ],
+          // Only the use case's own answers are stored and replayed (the header and body checks come first).
+          { headers: { 'Idempotent-Replayed': ref('headers', 'Idempotent-Replayed') }, headersOn: [404, 409, 422] },
+        ),
+      },
+    },
+  },
+  '/bookings/{id}': {
+    get: {
+      tags: ['bookings'],
+      operationId: 'getBooking',
+      summary: 'Read a booking',
+      description: 'Visible to its client, its professional and admins; to anyone else it does not exist (404).',
+      security: bearer,
+      parameters: [bookingId, ref('parameters', 'XRequestId')],
+      responses: {
+        '200': jsonResponse('The booking.', ref('schemas', 'Booking'), { headers: rateLimitHeaders() }),
+        ...problemResponses([...AUTHED, 'booking_not_found']),
+      },
+    },
+  },
+  '/bookings/{id}/cancel': {
+    post: {
+      tags: ['bookings'],
+      operationId: 'cancelBooking',
+      summary: 'Cancel a booking',
+      description: [
+        'Role `client` (its own bookings) or `admin`. A `pending` booking is cancelled and its PaymentIntent cancelled. A `confirmed` booking is refunded in full when cancelled at least CANCELLATION_FULL_REFUND_HOURS (24 by default) before its start, not at all after; the refund is asked of Stripe first, so a Stripe failure (502) leaves the booking unchanged.',
+        'The slot is released. Cancelling a cancelled booking answers it again (200); an `expired` or already started booking answers 409 `booking_not_cancellable`. A professional token gets 403; another client gets 404.',
+      ].join('\n\n'),
+      security: bearer,
+      parameters: [bookingId, ref('parameters', 'XRequestId')],
+      requestBody: jsonBody(ref('schemas', 'BookingCancel'), { required: false, example: { reason: 'Plans changed' } }),
+      responses: {
+        '200': jsonResponse('The cancelled booking, with `refund` when it had been confirmed.', ref('schemas', 'Booking'), { headers: rateLimitHeaders() }),
+        ...problemResponses(['validation_error', ...BODY, ...AUTHED, ['forbidden', 'This action needs one of the roles: client, admin.'], 'booking_not_found', 'booking_not_cancellable', 'payment_provider_error']),
+      },
+    },
+  },
+  '/professionals': {
+    post: {
+      tags: ['professionals'],
+      operationId: 'createProfessional',
+      summary: 'Create a professional',
+      description: 'Role `admin`. The professional is active and is indexed for search shortly after.',
+      security: bearer,
+      parameters: [ref('parameters', 'XRequestId')],
+      requestBody: jsonBody(ref('schemas', 'ProfessionalCreate')),
+      responses: {
+        '201': jsonResponse('Created.', ref('schemas', 'Professional'), {
+          headers: {
+            ...rateLimitHeaders(),
+            Location: { description: '`/professionals/{id}`', schema: { type: 'string' } },
+          },
+          example: PROFESSIONAL_EXAMPLE,
+        }),
+        ...problemResponses(['validation_error', ...BODY, ...AUTHED, ['forbidden', 'This action needs one of the roles: admin.'], 'professional_exists']),
+      },
+    },
+  },
+  '/professionals/{id}': {
+    patch: {
+      tags: ['professionals'],
+      operationId: 'updateProfessional',
+      summary: 'Change a professional',
+      description: 'An `admin`, or the professional itself (token `professional_id`, or `sub` when absent). Search is updated shortly after.',
+      security: bearer,
+      parameters: [professionalId, ref('parameters', 'XRequestId')],
+      requestBody: jsonBody(ref('schemas', 'ProfessionalPatch')),
+      responses: {
+        '200': jsonResponse('The changed professional.', ref('schemas', 'Professional'), { headers: rateLimitHeaders(), example: PROFESSIONAL_EXAMPLE }),
+        ...problemResponses(['validation_error', ...BODY, ...AUTHED, ['forbidden', 'Only an admin or this professional can change it.'], 'professional_not_found']),
+      },
+    },
+  },
+  '/professionals/{id}/availabilities': {
+    post: {
+      tags: ['professionals'],
+      operationId: 'addAvailability',
+      summary: 'Add an availability window',
+      description: 'An `admin`, or the professional itself. Windows of one professional never overlap.',
+      security: bearer,
+      parameters: [professionalId, ref('parameters', 'XRequestId')],
+      requestBody: jsonBody(ref('schemas', 'AvailabilityCreate')),
+      responses: {
+        '201': jsonResponse('Created.', ref('schemas', 'Availability'), { headers: rateLimitHeaders() }),
+        ...problemResponses(['validation_error', ...BODY, ...AUTHED, MANAGE_AVAILABILITY, 'professional_not_found', 'availability_overlap']),
+      },
+    },
+  },
+  '/professionals/{id}/availabilities/{availabilityId}': {
+    delete: {
+      tags: ['professionals'],
+      operationId: 'removeAvailability',
+      summary: 'Remove an availability window',
+      description: 'An `admin`, or the professional itself. Refused while a `pending` or `confirmed` booking lies inside the window.',
+      security: bearer,
+      parameters: [
+        professionalId,
+        idParam('availabilityId', UUID_SCHEMA, 'Availability window id. An id that is not a UUID answers 404 `availability_not_found`.'),
+        ref('parameters', 'XRequestId'),
+      ],
+      responses: {
+        '204': { description: 'Removed.', headers: { ...commonHeaders(), ...rateLimitHeaders() } },
+        ...problemResponses([...AUTHED, MANAGE_AVAILABILITY, 'availability_not_found', 'availability_has_bookings']),
+      },
+    },
+  },
+  '/webhooks/stripe': {
+    post: {
+      tags: ['webhooks'],
+      operationId: 'receiveStripeEvent',
+      summary: 'Stripe webhook endpoint',
+      description: [
+        'Called by Stripe, not by clients: no bearer token and no rate limit. The body is read raw (any content type, at most 100 kB) and the `Stripe-Signature` header is verified over those exact bytes with the webhook secret (tolerance 300 s); a bad signature answers 400 and stores nothing.',
+        'The event is stored and its processing queued in one transaction, and the endpoint answers at once. A duplicate delivery (same event id) answers 200 with `duplicate: true` and is not processed again. Processing runs in background workers with retries.',
+      ].join('\n\n'),
+      security: [],
+      parameters: [
+        {
+          name: 'Stripe-Signature',
+          in: 'header',
+          required: true,
+          schema: { type: 'string' },
+          description: '`t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">` as Stripe sends it. Missing → 400 `invalid_signature`.',
+          example: 't=1767225600,v1=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd',
+        },
+        ref('parameters', 'XRequestId'),
+      ],
+      requestBody: {
+        required: true,
+        description: 'The raw event bytes exactly as Stripe sent them.',
+        content: { 'application/json': { schema: ref('schemas', 'StripeEvent') } },
+      },
+      responses: {
+        '200': jsonResponse('Stored and queued, or a duplicate acknowledged.', ref('schemas', 'WebhookAck'), { example: { received: true, duplicate: false } }),
+        ...problemResponses(['invalid_signature', 'invalid_payload', 'payload_too_large', 'internal_error']),
+      },
+    },
+  },
+  '/health/live': {
+    get: {
+      tags: ['operations'],
+      operationId: 'live',
+      summary: 'Liveness',
+      security: [],
+      responses: { '200': jsonResponse('The process is running.', ref('schemas', 'HealthLive'), { example: { status: 'ok' } }) },
+    },
+  },
+  '/health/ready': {
+    get: {
+      tags: ['operations'],
+      operationId: 'ready',
+      summary: 'Readiness',
+      description: 'Probes PostgreSQL (1.5 s timeout each).',
+      security: [],
+      responses: {
+        '200': jsonResponse('Ready.', ref('schemas', 'HealthReady'), { example: { status: 'ok', checks: { postgres: 'up' } } }),
+        '503': {
+          description: 'A critical dependency is down. `code`: `dependency_unavailable`; `errors` names each one.',
+          headers: commonHeaders(),
+          content: {
+            'application/problem+json': {
+              schema: ref('schemas', 'Problem'),
+              example: problemJson({ ...problem(503, 'dependency_unavailable', 'Not ready: postgres unavailable.'), errors: [{ field: 'postgres', message: 'down' }] }),
+            },
+          },
+        },
+      },
+    },
+  },
+  '/metrics': {
+    get: {
+      tags: ['operations'],
+      operationId: 'metrics',
+      summary: 'Prometheus metrics',
+      security: [],
+      responses: {
+        '200': {
+          description: 'Prometheus text exposition format (HTTP latency, bookings by outcome, conflicts, idempotent replays, webhook events, failed payments, queue depth…).',
+          headers: commonHeaders(),
+          content: { 'text/plain; version=0.0.4; charset=utf-8': { schema: { type: 'string' } } },
+        },
+      },
+    },
+  },
+  '/openapi.json': {
+    get: {
+      tags: ['operations'],
+      operationId: 'openApi',
+      summary: 'This document',
+      security: [],
+      responses: { '200': jsonResponse('OpenAPI 3.1 description of the command API.', { type: 'object' }) },
+    },
+  },
+  '/api/': {
+    get: {
+      tags: ['operations'],
+      operationId: 'swaggerUi',
+      summary: 'Swagger UI for this document',
+      description: '`/api` redirects here.',
+      security: [],
+      responses: { '200': { description: 'The Swagger UI page.', headers: commonHeaders(), content: { 'text/html': { schema: { type: 'string' } } } } },
+    },
+  },
+};
+
+export const openApiDocument: OpenApiDocument = {
   openapi: '3.1.0',
-  info: { title: 'Booking marketplace — command API', version: '0.1.0' },
-  paths: {},
+  info: {
+    title: 'Booking marketplace — command API',
+    version: '0.1.0',
+    summary: 'Book and pay for professionals’ time slots; manage professionals and their availability.',
+    description: [
+      'The write side of the marketplace (search is served by the query API at `/search/…`).',
+      '',
+      '- **Auth**: `Authorization: Bearer <JWT>` (HS256 or JWKS), claims `sub`, `role` (`client` | `professional` | `admin`), optional `email` and `professional_id`. Missing or invalid → 401 `unauthorized` with `WWW-Authenticate: Bearer`; wrong role → 403 `forbidden`.',
+      '- **Errors**: RFC 9457 `application/problem+json` with a stable `code`; `validation_error` lists every invalid field in `errors`. Unknown routes answer 404 `not_found`.',
+      '- **Bodies**: JSON, at most 100 kB (413 `payload_too_large`); malformed JSON → 400 `invalid_json`; unknown fields are refused.',
+      '- **Rate limit**: per client IP, COMMAND_RATE_LIMIT_PER_MIN (600 by default) per minute across all routes except health, metrics, API docs and the Stripe webhook; `RateLimit` and `RateLimit-Policy` headers (IETF draft 8); 429 `rate_limited` with `Retry-After`.',
+      '- **Tracing**: every response carries `X-Request-Id` (the one sent, when it is 1–128 of `A-Za-z0-9._-`, else a new UUID).',
+    ].join('\n'),
+  },
+  servers: [{ url: '/', description: 'This server (behind the gateway, the same paths)' }],
+  tags: [
+    { name: 'bookings', description: 'Book, read and cancel bookings.' },
+    { name: 'professionals', description: 'Professionals and their availability windows.' },
+    { name: 'webhooks', description: 'Events from Stripe.' },
+    { name: 'operations', description: 'Health, metrics and API documentation.' },
+  ],
+  paths,
+  components: {
+    securitySchemes: {
+      bearerAuth: {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'JWT',
+        description:
+          'JWT with claims `sub`, `role` (`client`, `professional` or `admin`), optional `email` (booking confirmations are sent to it) and `professional_id` (defaults to `sub` for professionals). Development tokens: `npm run token -- --role client --sub alice`.',
+      },
+    },
+    parameters: {
+      IdempotencyKey: {
+        name: 'Idempotency-Key',
+        in: 'header',
+        required: true,
+        description:
+          'Unique per logical request, chosen by the client (a UUID is a good choice); 1–255 printable ASCII characters without spaces. Missing or malformed → 400 `idempotency_key_missing`. Scoped per client; kept 24 h.',
+        schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[!-~]{1,255}$' },
+        example: '8e03978e-40d5-43e8-bc93-6894a57f9324',
+      },
+      XRequestId: {
+        name: 'X-Request-Id',
+        in: 'header',
+        required: false,
+        description: 'Correlation id echoed in the response and the logs; replaced by a new UUID unless it matches the pattern.',
+        schema: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,128}$' },
+      },
+    },
+    headers: {
+      'Idempotent-Replayed': {
+        description: '`true` when this response is the stored response of an earlier request with the same Idempotency-Key and payload; absent otherwise.',
+        schema: { const: 'true' },
+      },
+      'X-Request-Id': { description: 'The request id (see the `X-Request-Id` parameter).', schema: { type: 'string' } },
+      'WWW-Authenticate': { description: 'Always `Bearer`.', schema: { const: 'Bearer' } },
+      'Retry-After': { description: 'Seconds until the rate-limit window resets.', schema: { type: 'integer', minimum: 1 } },
+      RateLimit: {
+        description: 'Remaining requests and seconds to reset (draft-ietf-httpapi-ratelimit-headers-08), e.g. `"600-in-1min"; r=599; t=60`.',
+        schema: { type: 'string' },
+      },
+      'RateLimit-Policy': {
+        description: 'The policy (draft-ietf-httpapi-ratelimit-headers-08), e.g. `"600-in-1min"; q=600; w=60; pk=:…:`.',
+        schema: { type: 'string' },
+      },
+    },
+    schemas,
+  },
 };

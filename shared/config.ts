@@ -13,6 +13,8 @@ export interface Config {
   env: 'development' | 'production' | 'test';
   logLevel: string;
   host: string;
+  /** Express `trust proxy`: which hops' X-Forwarded-For to believe (client addresses for rate limits). */
+  trustProxy: string;
   ports: { commandApi: number; queryApi: number; indexer: number };
   tls?: { certFile: string; keyFile: string };
   database: DatabaseConfig;
@@ -43,6 +45,7 @@ const schema = Joi.object({
   NODE_ENV: Joi.string().valid('development', 'production', 'test').default('development'),
   LOG_LEVEL: Joi.string().valid('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent').default('info'),
   HOST: Joi.string().default('0.0.0.0'),
+  TRUST_PROXY: Joi.string().pattern(/^[a-z0-9.:/, ]+$/i).default('loopback'),
   COMMAND_API_PORT: port.default(3000),
   QUERY_API_PORT: port.default(3001),
   INDEXER_PORT: port.default(3002),
@@ -130,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, processName: Pr
     env: v.NODE_ENV,
     logLevel: v.LOG_LEVEL,
     host: v.HOST,
+    trustProxy: v.TRUST_PROXY,
     ports: { commandApi: v.COMMAND_API_PORT, queryApi: v.QUERY_API_PORT, indexer: v.INDEXER_PORT },
     tls: v.TLS_CERT_FILE ? { certFile: v.TLS_CERT_FILE, keyFile: v.TLS_KEY_FILE } : undefined,
     database: {

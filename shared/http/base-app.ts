@@ -22,13 +22,15 @@ export interface BaseAppOptions {
   registry: Registry;
   readiness: Record<string, ReadinessCheck>;
   openapi?: object;
+  /** Express `trust proxy` value, e.g. "loopback, uniquelocal" behind the gateway. */
+  trustProxy?: string;
 }
 
 /** Everything each process serves the same way: request ids, logs, security headers, health, metrics, API docs. */
 export function createBaseApp(opts: BaseAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', (opts.trustProxy ?? 'loopback').split(',').map((s) => s.trim()));
   app.set('query parser', 'simple');
   app.use(
     pinoHttp({
