@@ -1,8 +1,9 @@
+import { once } from 'node:events';
 import { loadConfig, type Config } from '../shared/config.ts';
 import { createElasticsearchClient } from '../shared/elasticsearch.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
 import { createRegistry } from '../shared/metrics.ts';
-import { createRedis } from '../shared/redis.ts';
+import { createRedis, type Redis } from '../shared/redis.ts';
 import { closeServer, listen, onShutdown } from '../shared/http/server.ts';
 import { isEntryPoint, runProcess } from '../shared/process.ts';
 import { createApp } from './app.ts';
@@ -14,7 +15,8 @@ export async function createRuntime(config: Config, opts: { logger?: Logger } = 
   const logger = opts.logger ?? createLogger({ name: 'query-api', level: config.logLevel });
   const es = createElasticsearchClient(config.elasticsearch);
   const redis = config.redisUrl ? createRedis(config.redisUrl, logger) : undefined;
-  if (!redis) logger.warn('REDIS_URL is not set: using an in-process cache and per-instance rate limits');
+  if (redis) await waitUntilReady(redis, logger);
+  else logger.warn('REDIS_URL is not set: using an in-process cache and per-instance rate limits');
   const registry = createRegistry('query-api');
   const metrics = createQueryMetrics(registry);
   const namespace = config.elasticsearch.alias;
@@ -30,6 +32,22 @@ export async function createRuntime(config: Config, opts: { logger?: Logger } = 
       redis?.disconnect();
     },
   };
+}
+
+const REDIS_READY_TIMEOUT_MS = 2000;
+
+/**
+ * The rate limiter loads its scripts into Redis when the app is built, and counts nothing until they
+ * are loaded: give Redis a moment to connect first. Not fatal: without Redis, search still answers
+ * (uncached) and the limiter lets requests through until Redis is back.
+ */
+async function waitUntilReady(redis: Redis, logger: Logger): Promise<void> {
+  if (redis.status === 'ready') return;
+  try {
+    await once(redis, 'ready', { signal: AbortSignal.timeout(REDIS_READY_TIMEOUT_MS) });
+  } catch {
+    logger.warn('Redis is not reachable yet: searching uncached until it is');
+  }
 }
 
 export async function start(env: NodeJS.ProcessEnv = process.env) {

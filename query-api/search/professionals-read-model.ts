@@ -1,4 +1,4 @@
-import { errors } from '@elastic/elasticsearch';
+import { errors, type estypes } from '@elastic/elasticsearch';
 import type { ElasticsearchClient } from '../../shared/elasticsearch.ts';
 import type { ProfessionalDocument } from '../../shared/search/professional-document.ts';
 import type { SearchAfter, SearchQuery } from './search-query.ts';
@@ -19,9 +19,11 @@ const MINUTE_MS = 60_000;
 
 /**
  * One page of professionals matching the query, in a total order (the sort ends with the unique id, so
- * search_after never repeats or skips). Every condition is a bool filter: no scoring, and each clause is
- * cacheable by Elasticsearch. The request asks only for what the page needs: `_source` includes,
- * `filter_path` to trim the response, no total hit count, and the shard request cache.
+ * search_after never repeats or skips). Every condition is a bool filter: no scoring, and the repeated
+ * clauses (active, category, mode, interval) land in Elasticsearch's filter cache. The request asks only
+ * for what the page needs: `_source` includes, `filter_path` to trim the response, no total hit count.
+ * No shard request cache: repeated queries are answered by our own cache (shared through Redis) before
+ * they get here, geo queries rarely repeat exactly, and each 500 ms refresh under writes would clear it.
  */
 export async function searchProfessionalIndex(
   es: ElasticsearchClient,
@@ -31,7 +33,10 @@ export async function searchProfessionalIndex(
   after: SearchAfter | undefined,
 ): Promise<SearchHit[]> {
   const here = { lat: q.lat, lon: q.long };
-  const filter: object[] = [{ term: { active: true } }, { geo_distance: { distance: `${q.location_radius_km}km`, location: here } }];
+  const filter: estypes.QueryDslQueryContainer[] = [
+    { term: { active: true } },
+    { geo_distance: { distance: `${q.location_radius_km}km`, location: here } },
+  ];
   if (q.category !== undefined) filter.push({ term: { category: q.category } });
   if (q.rate_per_minute !== undefined) filter.push({ range: { rate_per_minute: { lte: q.rate_per_minute } } });
   if (q.travel_mode !== undefined) filter.push({ term: { travel_modes: q.travel_mode } });
@@ -40,19 +45,19 @@ export async function searchProfessionalIndex(
     // free for the whole interval: one of the professional's free ranges contains [start, end)
     filter.push({ range: { free_ranges: { gte: q.start_time.toISOString(), lt: end.toISOString(), relation: 'contains' } } });
   }
-  const byDistance = { _geo_distance: { location: here, order: 'asc', unit: 'km', distance_type: 'arc' } };
+  const byDistance: estypes.SortCombinations = { _geo_distance: { location: here, order: 'asc', unit: 'km', distance_type: 'arc' } };
   // With a travel mode, ETA is distance over one speed, so sorting by ETA is sorting by distance.
-  const sort = q.sort === 'rate' ? [{ rate_per_minute: 'asc' }, byDistance, { id: 'asc' }] : [byDistance, { id: 'asc' }];
+  const sort: estypes.SortCombinations[] =
+    q.sort === 'rate' ? [{ rate_per_minute: 'asc' }, byDistance, { id: 'asc' }] : [byDistance, { id: 'asc' }];
 
   const response = await es.search<ResultSource>({
     index: alias,
     size,
     query: { bool: { filter } },
-    sort: sort as never,
+    sort,
     ...(after ? { search_after: after } : {}),
     _source: RESULT_FIELDS,
     track_total_hits: false,
-    request_cache: true,
     filter_path: ['hits.hits._source', 'hits.hits.sort'],
   });
   return (response.hits?.hits ?? []) as unknown as SearchHit[];

@@ -8,35 +8,54 @@ export interface ResponseCache {
   set(key: string, body: string): void;
 }
 
-const MEMORY_MAX_BYTES = 64 * 1024 * 1024;
+const MEMORY_MAX_BYTES = 32 * 1024 * 1024;
 
 /**
  * Redis when configured (shared by every instance), else an in-process LRU; nothing at TTL 0.
+ *
+ * With Redis, an in-process near cache sits in front of it: a hot query is answered from memory instead
+ * of a Redis round trip per request. Redis stores each body with its absolute expiry, and the near copy
+ * expires at that same instant, so a body is never served longer than the TTL after Elasticsearch made it,
+ * whichever instance made it. The near cache is only used while Redis is up: without Redis, search answers
+ * uncached, as promised, rather than from whatever one instance happens to hold.
+ *
  * Keys are prefixed with the index alias so that deployments (or test suites) sharing a Redis never mix.
  * While Redis is down the cache is skipped without a round trip: ioredis reports its state, and the
  * client has no offline queue, so nothing waits for a reconnect.
  */
 export function createResponseCache(opts: { redis?: Redis; ttlSeconds: number; namespace: string; metrics: QueryMetrics }): ResponseCache {
-  const { redis, ttlSeconds, metrics } = opts;
+  const { redis, metrics } = opts;
+  const ttlMs = opts.ttlSeconds * 1000;
+  if (ttlMs === 0) return { get: async () => undefined, set: () => {} };
+  const memory = new LRUCache<string, string>({ maxSize: MEMORY_MAX_BYTES, sizeCalculation: (body) => body.length + 1, ttl: ttlMs });
+  if (!redis) return { get: async (key) => memory.get(key), set: (key, body) => void memory.set(key, body) };
+
   const prefix = `search:${opts.namespace}:`;
-  if (ttlSeconds === 0) return { get: async () => undefined, set: () => {} };
-  if (!redis) {
-    const lru = new LRUCache<string, string>({ maxSize: MEMORY_MAX_BYTES, sizeCalculation: (body) => body.length + 1, ttl: ttlSeconds * 1000 });
-    return { get: async (key) => lru.get(key), set: (key, body) => void lru.set(key, body) };
-  }
   return {
     async get(key) {
       if (redis.status !== 'ready') return undefined;
+      const near = memory.get(key);
+      if (near !== undefined) return near;
+      let stored: string | null;
       try {
-        return (await redis.get(prefix + key)) ?? undefined;
+        stored = await redis.get(prefix + key);
       } catch {
         metrics.cacheErrors.inc();
         return undefined;
       }
+      if (stored === null) return undefined;
+      // "<expires at, ms since the epoch>\n<body>"
+      const newline = stored.indexOf('\n');
+      const remainingMs = Number(stored.slice(0, newline)) - Date.now();
+      if (!(remainingMs > 0)) return undefined;
+      const body = stored.slice(newline + 1);
+      memory.set(key, body, { ttl: remainingMs });
+      return body;
     },
     set(key, body) {
       if (redis.status !== 'ready') return;
-      redis.set(prefix + key, body, 'EX', ttlSeconds).catch(() => metrics.cacheErrors.inc());
+      memory.set(key, body);
+      redis.set(prefix + key, `${Date.now() + ttlMs}\n${body}`, 'PX', ttlMs).catch(() => metrics.cacheErrors.inc());
     },
   };
 }

@@ -2,8 +2,8 @@ import type { ElasticsearchClient } from '../elasticsearch.ts';
 
 /**
  * One shard is plenty for this corpus (100k small documents) and keeps sorting and search_after cheap.
- * refresh_interval 500 ms: a sync waits for the next refresh (`refresh: 'wait_for'`) so a change is
- * searchable within ~0.5 s of its job starting, without a forced refresh (and a tiny segment) per write.
+ * refresh_interval 500 ms: a synced change is searchable within 0.5 s of being written, without a forced
+ * refresh (and a tiny segment) per write; the freshness target is p95 ≤ 1 s from commit to searchable.
  * Setting it explicitly also turns off search-idle, which would make the first search after a pause wait.
  */
 export const INDEX_SETTINGS = {

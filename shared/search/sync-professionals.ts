@@ -1,6 +1,6 @@
 import type { Pool } from '../db/pool.ts';
 import type { ElasticsearchClient } from '../elasticsearch.ts';
-import { buildProfessionalDocument } from './professional-document.ts';
+import { buildProfessionalDocument, type ProfessionalDocument } from './professional-document.ts';
 import { readSnapshotsByIds, withSnapshot } from './professional-snapshots.repository.ts';
 
 export interface SyncDeps {
@@ -14,7 +14,7 @@ export interface SyncDeps {
 export type SyncOutcome = { ok: true; result: 'indexed' | 'stale' | 'removed' } | { ok: false; error: string };
 
 const DAY_MS = 86_400_000;
-const BULK_TIMEOUT_MS = 30_000;
+const BULK_TIMEOUT_MS = 10_000;
 
 /**
  * Brings the documents of these professionals up to date from one PostgreSQL snapshot, in one bulk request.
@@ -38,17 +38,27 @@ export async function syncProfessionals(
   const now = opts.now ?? new Date();
   const range = { from: now, to: new Date(now.getTime() + deps.horizonDays * DAY_MS) };
   const snapshots = await withSnapshot(deps.pool, (db) => readSnapshotsByIds(db, ids, range));
-  const found = new Set(snapshots.map((s) => s.id));
+  const docs = snapshots.map((snapshot) => buildProfessionalDocument(snapshot, now, deps.horizonDays));
+  // Professionals are never deleted by the command side; if a row is gone, so is its document.
+  const found = new Set(docs.map((doc) => doc.id));
+  return writeDocuments(deps, docs, ids.filter((id) => !found.has(id)), opts.refresh);
+}
+
+/** Writes documents (each at its search_version) and removes others, in one bulk request; one outcome per id. */
+export async function writeDocuments(
+  deps: Pick<SyncDeps, 'es' | 'alias'>,
+  docs: readonly ProfessionalDocument[],
+  removedIds: readonly string[],
+  refresh: boolean | 'wait_for',
+): Promise<Map<string, SyncOutcome>> {
   const operations: object[] = [];
-  for (const snapshot of snapshots) {
-    const doc = buildProfessionalDocument(snapshot, now, deps.horizonDays);
+  for (const doc of docs) {
     operations.push({ index: { _index: deps.alias, _id: doc.id, version: doc.search_version, version_type: 'external_gte' } }, doc);
   }
-  // Professionals are never deleted by the command side; if a row is gone, so is its document.
-  for (const id of ids) if (!found.has(id)) operations.push({ delete: { _index: deps.alias, _id: id } });
-
+  for (const id of removedIds) operations.push({ delete: { _index: deps.alias, _id: id } });
+  if (operations.length === 0) return new Map();
   const response = await deps.es.bulk(
-    { operations, refresh: opts.refresh, require_alias: true, filter_path: 'items.*._id,items.*.status,items.*.error' },
+    { operations, refresh, require_alias: true, filter_path: 'items.*._id,items.*.status,items.*.error' },
     { requestTimeout: BULK_TIMEOUT_MS },
   );
   const outcomes = new Map<string, SyncOutcome>();
@@ -60,6 +70,8 @@ export async function syncProfessionals(
     else if (result.status === 200 || result.status === 201) outcomes.set(id, { ok: true, result: 'indexed' });
     else outcomes.set(id, { ok: false, error: `${result.status} ${result.error?.type ?? ''}: ${result.error?.reason ?? 'unknown error'}` });
   }
-  for (const id of ids) if (!outcomes.has(id)) outcomes.set(id, { ok: false, error: 'no result from Elasticsearch' });
+  for (const id of [...docs.map((doc) => doc.id), ...removedIds]) {
+    if (!outcomes.has(id)) outcomes.set(id, { ok: false, error: 'no result from Elasticsearch' });
+  }
   return outcomes;
 }

@@ -1,0 +1,74 @@
+import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { startTestSystem, type TestSystem } from '../../scripts/testing/system.ts';
+import { eventually } from '../../scripts/testing/builders.ts';
+import type { ProfessionalDocument } from '../../shared/search/professional-document.ts';
+import { syncProfessionals } from '../../shared/search/sync-professionals.ts';
+import { refreshFreeRanges } from './free-ranges-refresh.ts';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+describe('free ranges refresh (indexer)', function () {
+  this.timeout(30_000);
+  let system: TestSystem;
+  let db: pg.Pool;
+  let now: number;
+  let horizonEnd: number;
+
+  before(async () => {
+    system = await startTestSystem({ indexerWorkers: true });
+    db = new pg.Pool({ connectionString: system.databaseUrl, max: 2 });
+    now = Date.now();
+    horizonEnd = now + system.config.search.horizonDays * DAY;
+  });
+  after(async () => {
+    await db.end();
+    await system.close();
+  });
+
+  async function professional(id: string, windows: Array<[number, number]>, bookings: Array<[number, number]> = []) {
+    await db.query(
+      `INSERT INTO professionals (id, name, category, rate_per_minute, currency, lat, long, travel_modes)
+       VALUES ($1, 'Ama', 'plumber', 100, 'GHS', 5.6, -0.18, ARRAY['car'])`,
+      [id],
+    );
+    for (const [start, end] of windows) {
+      await db.query(`INSERT INTO availabilities (professional_id, start_time, end_time) VALUES ($1, $2, $3)`, [id, new Date(start), new Date(end)]);
+    }
+    for (const [start, end] of bookings) {
+      await db.query(
+        `INSERT INTO bookings (id, professional_id, client_id, start_time, end_time, status, price_amount, currency, hold_expires_at, idempotency_key)
+         VALUES ($1, $2, 'c', $3, $4, 'confirmed', 100, 'GHS', now(), $5)`,
+        [randomUUID(), id, new Date(start), new Date(end), randomUUID()],
+      );
+    }
+  }
+  const doc = async (id: string) =>
+    (await system.indexer!.deps.es.get<ProfessionalDocument>({ index: system.config.elasticsearch.alias, id }))._source!;
+
+  it('re-syncs professionals whose free range ended and those whose availability the horizon end uncovered', async () => {
+    await professional('ended', [[now - 2 * HOUR, now - 5 * MINUTE]]);
+    await professional('booked', [[now - HOUR, now + 2 * HOUR]], [[now - 3 * MINUTE, now + HOUR]]);
+    await professional('far', [[horizonEnd - 30 * MINUTE, horizonEnd + 2 * HOUR]]);
+    await professional('untouched', [[now + 5 * HOUR, now + 6 * HOUR]]);
+    // indexed three hours ago, when each of them looked different
+    const { pool, es } = system.indexer!.deps;
+    const sync = { pool, es, alias: system.config.elasticsearch.alias, horizonDays: system.config.search.horizonDays };
+    await syncProfessionals(sync, ['ended', 'booked', 'far', 'untouched'], { refresh: true, now: new Date(now - 3 * HOUR) });
+    expect((await doc('ended')).next_free_start).to.equal(new Date(now - 2 * HOUR).toISOString());
+    expect((await doc('far')).free_ranges).to.deep.equal([]);
+    const untouchedBefore = await doc('untouched');
+
+    expect(await refreshFreeRanges(system.indexer!.deps, 'ended', new Date(now))).to.equal(2);
+    expect(await refreshFreeRanges(system.indexer!.deps, 'horizon', new Date(now))).to.equal(1);
+
+    await eventually(async () => (await doc('ended')).next_free_start === null);
+    await eventually(async () => (await doc('booked')).next_free_start === new Date(now + HOUR).toISOString());
+    await eventually(async () => (await doc('far')).free_ranges.length === 1);
+    expect((await doc('far')).free_ranges[0]!.gte).to.equal(new Date(horizonEnd - 30 * MINUTE).toISOString());
+    expect(await doc('untouched'), 'no reason to re-sync').to.deep.equal(untouchedBefore);
+  });
+});
