@@ -26,10 +26,15 @@ export const REDACT_PATHS = [
 ];
 
 export function createLogger(opts: { name: string; level: string }): Logger {
-  return pino({
-    name: opts.name,
-    level: opts.level,
-    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    timestamp: pino.stdTimeFunctions.isoTime,
-  });
+  return pino(
+    {
+      name: opts.name,
+      level: opts.level,
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    // Buffered, asynchronous writes: one syscall per few kB of logs instead of one per line under
+    // load. pino flushes the buffer when the process exits.
+    pino.destination({ dest: 1, sync: false, minLength: 4096 }),
+  );
 }

@@ -12,6 +12,8 @@ export function createRedis(url: string, logger: Logger): Redis {
     connectTimeout: 1000,
     commandTimeout: 500,
     retryStrategy: (times) => Math.min(times * 200, 2000),
+    // Commands issued in the same tick share one write: fewer syscalls under load.
+    enableAutoPipelining: true,
   });
   let down = false;
   redis.on('error', (err) => {

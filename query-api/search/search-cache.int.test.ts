@@ -132,6 +132,11 @@ describe('search cache and rate limits', function () {
 
   describe('rate limit', () => {
     let limited: TestSystem;
+    // Counters live in fixed one-minute windows: start each test well inside one.
+    beforeEach(async () => {
+      const left = 60_000 - (Date.now() % 60_000);
+      if (left < 5_000) await new Promise((r) => setTimeout(r, left + 50));
+    });
     before(async () => {
       limited = await startTestSystem({ query: true, indexer: true, indexerWorkers: false, env: { SEARCH_RATE_LIMIT_PER_MIN: '5' } });
     });
@@ -152,6 +157,24 @@ describe('search cache and rate limits', function () {
       expect(refused.headers.ratelimit).to.match(/r=0/);
       // health and metrics are not limited
       expect((await request(limited.query!.url).get('/health/live')).status).to.equal(200);
+    });
+
+    it('shares the counts between instances through Redis', async () => {
+      const other = await createRuntime(limited.config, { logger: createLogger({ name: 'other', level: 'silent' }) });
+      try {
+        const otherApp = createApp(other.deps);
+        const q = { lat: 5.61, long: -0.19, location_radius_km: 5 };
+        const client = '203.0.113.7';
+        for (let i = 0; i < 3; i++) {
+          expect((await request(limited.query!.app).get('/search/professionals').set('X-Forwarded-For', client).query(q)).status).to.equal(200);
+        }
+        await new Promise((r) => setTimeout(r, 300)); // counters reach Redis every 100 ms
+        const statuses = [];
+        for (let i = 0; i < 3; i++) statuses.push((await request(otherApp).get('/search/professionals').set('X-Forwarded-For', client).query(q)).status);
+        expect(statuses).to.deep.equal([200, 200, 429]);
+      } finally {
+        await other.close();
+      }
     });
   });
 });

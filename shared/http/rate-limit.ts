@@ -1,63 +1,134 @@
-import { rateLimit, type ClientRateLimitInfo, type Store } from 'express-rate-limit';
-import { RedisStore, type RedisReply } from 'rate-limit-redis';
+import { rateLimit, type ClientRateLimitInfo, type Options, type Store } from 'express-rate-limit';
 import type { Request, RequestHandler } from 'express';
 import type { Redis } from '../redis.ts';
 import type { Logger } from '../logger.ts';
 import { problem, sendProblem } from '../errors.ts';
 
-/**
- * A Redis store that survives Redis being down: the request is let through (availability over
- * strict limits) and the Lua scripts are loaded again, since a load that failed at start-up or a
- * Redis restart would otherwise leave the store failing for good.
- */
-class ResilientRedisStore extends RedisStore {
-  private lastWarning = 0;
+const SYNC_INTERVAL_MS = 100;
 
-  constructor(
-    redis: Redis,
-    prefix: string,
-    private readonly logger: Logger,
-  ) {
-    super({ prefix, sendCommand: (...args: string[]) => redis.call(args[0]!, ...args.slice(1)) as Promise<RedisReply> });
-  }
-
-  override async init(options: Parameters<RedisStore['init']>[0]): Promise<void> {
-    await super.init(options).catch(() => this.reloadScripts());
-  }
-
-  override async increment(key: string): Promise<ClientRateLimitInfo> {
-    try {
-      return await super.increment(key);
-    } catch (err) {
-      this.reloadScripts();
-      if (Date.now() - this.lastWarning > 10_000) {
-        this.lastWarning = Date.now();
-        this.logger.warn({ err: (err as Error).message }, 'rate limiting suspended: Redis unavailable');
-      }
-      return { totalHits: 1, resetTime: new Date(Date.now() + this.windowMs) };
-    }
-  }
-
-  private reloadScripts(): void {
-    this.incrementScriptSha = this.loadIncrementScript();
-    this.getScriptSha = this.loadGetScript();
-    this.incrementScriptSha.catch(() => {});
-    this.getScriptSha.catch(() => {});
-  }
+interface WindowCount {
+  /** Hits in this window as Redis last reported them, all instances together. */
+  shared: number;
+  /** Hits counted here and not yet added to Redis. */
+  unsynced: number;
+  resetTime: number;
 }
 
 /**
- * Per-client limits with the standard RateLimit headers. Counters live in Redis when there is one,
- * so every instance shares them.
+ * Fixed-window counters shared across instances through Redis, without a Redis round trip on the
+ * request path: hits are counted in memory and added to Redis in one pipelined call every 100 ms,
+ * which answers with the instances' combined totals. A client can thus overshoot its limit by at
+ * most what the other instances let through in 100 ms. While Redis is down each instance goes on
+ * limiting with its own counts and catches up when Redis returns.
  */
-export function createRateLimiter(opts: { name: string; perMinute: number; logger: Logger; redis?: Redis; key?: (req: Request) => string }): RequestHandler {
-  const store: Store | undefined = opts.redis ? new ResilientRedisStore(opts.redis, `rl:${opts.name}:`, opts.logger) : undefined;
+export class SharedWindowStore implements Store {
+  readonly localKeys = false;
+  private windowMs = 60_000;
+  private readonly counts = new Map<string, WindowCount>();
+  private timer: NodeJS.Timeout | undefined;
+  private syncing = false;
+  private lastWarning = 0;
+
+  constructor(
+    private readonly redis: Redis,
+    readonly prefix: string,
+    private readonly logger: Logger,
+  ) {}
+
+  init(options: Options): void {
+    this.windowMs = options.windowMs;
+    this.timer = setInterval(() => void this.sync(), SYNC_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  /** The window's counter; the first hit of a client in a window reads what other instances counted. */
+  private async entry(key: string): Promise<[string, WindowCount]> {
+    const windowStart = Math.floor(Date.now() / this.windowMs) * this.windowMs;
+    const redisKey = `${this.prefix}${key}:${windowStart}`;
+    let count = this.counts.get(redisKey);
+    if (!count) {
+      count = { shared: 0, unsynced: 0, resetTime: windowStart + this.windowMs };
+      this.counts.set(redisKey, count);
+      if (this.redis.status === 'ready') {
+        count.shared = Number(await this.redis.get(redisKey).catch(() => 0)) || 0;
+      }
+    }
+    return [redisKey, count];
+  }
+
+  async get(key: string): Promise<ClientRateLimitInfo> {
+    const [, c] = await this.entry(key);
+    return { totalHits: c.shared + c.unsynced, resetTime: new Date(c.resetTime) };
+  }
+
+  async increment(key: string): Promise<ClientRateLimitInfo> {
+    const [, c] = await this.entry(key);
+    c.unsynced += 1;
+    return { totalHits: c.shared + c.unsynced, resetTime: new Date(c.resetTime) };
+  }
+
+  async decrement(key: string): Promise<void> {
+    const [, c] = await this.entry(key);
+    c.unsynced -= 1;
+  }
+
+  async resetKey(key: string): Promise<void> {
+    const [redisKey] = await this.entry(key);
+    this.counts.delete(redisKey);
+    await this.redis.del(redisKey).catch(() => {});
+  }
+
+  shutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Adds the unsynced hits to Redis and learns the combined totals, in one round trip. */
+  async sync(): Promise<void> {
+    if (this.syncing) return;
+    const now = Date.now();
+    const batch: Array<[string, WindowCount, number]> = [];
+    for (const [redisKey, c] of this.counts) {
+      if (c.resetTime <= now) this.counts.delete(redisKey);
+      else batch.push([redisKey, c, c.unsynced]);
+    }
+    if (batch.length === 0 || this.redis.status !== 'ready') return;
+    this.syncing = true;
+    try {
+      const pipeline = this.redis.pipeline();
+      for (const [redisKey, , n] of batch) pipeline.incrby(redisKey, n).pexpire(redisKey, this.windowMs * 2);
+      const replies = (await pipeline.exec()) ?? [];
+      batch.forEach(([, c, n], i) => {
+        const [err, total] = replies[i * 2] ?? [new Error('no reply')];
+        if (err) return;
+        // Redis's total now includes these n hits; hits counted since the pipeline left stay unsynced.
+        c.unsynced -= n;
+        c.shared = Number(total);
+      });
+    } catch (err) {
+      if (Date.now() - this.lastWarning > 10_000) {
+        this.lastWarning = Date.now();
+        this.logger.warn({ err: (err as Error).message }, 'rate-limit counters not shared: Redis unavailable');
+      }
+    } finally {
+      this.syncing = false;
+    }
+  }
+}
+
+/** Per-client limits with the standard RateLimit headers; counters shared through Redis when there is one. */
+export function createRateLimiter(opts: {
+  name: string;
+  perMinute: number;
+  logger: Logger;
+  redis?: Redis;
+  key?: (req: Request) => string;
+}): RequestHandler {
   return rateLimit({
     windowMs: 60_000,
     limit: opts.perMinute,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
-    ...(store ? { store } : {}),
+    ...(opts.redis ? { store: new SharedWindowStore(opts.redis, `rl:${opts.name}:`, opts.logger) } : {}),
     ...(opts.key ? { keyGenerator: opts.key } : {}),
     handler: (req, res, _next, options) => {
       const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
