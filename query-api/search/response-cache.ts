@@ -8,7 +8,8 @@ export interface ResponseCache {
   set(key: string, body: string): void;
 }
 
-const MEMORY_MAX_BYTES = 32 * 1024 * 1024;
+// Small on purpose: it only needs to hold the hot queries; Redis holds the rest.
+const MEMORY_MAX_BYTES = 8 * 1024 * 1024;
 
 /**
  * Redis when configured (shared by every instance), else an in-process LRU; nothing at TTL 0.

@@ -13,7 +13,7 @@ interface ParsedSearch {
   after: SearchAfter | undefined;
 }
 
-const PARSED_QUERIES = 10_000;
+const PARSED_QUERIES = 2_000;
 
 /** GET /search/professionals */
 export function searchProfessionalsRoute(deps: QueryDeps) {
