@@ -126,7 +126,7 @@ export function describeDifference(d: IndexDifference): string {
 async function main(): Promise<number> {
   const config = loadConfig(process.env, 'script');
   const pool = createPool(config.database, 'check-index');
-  const es = createElasticsearchClient({ ...config.elasticsearch, requestTimeoutMs: Math.max(config.elasticsearch.requestTimeoutMs, 30_000) });
+  const es = createElasticsearchClient(config.elasticsearch);
   try {
     const differences = await checkIndex({ pool, es, alias: config.elasticsearch.alias, horizonDays: config.search.horizonDays });
     for (const d of differences) process.stdout.write(`${describeDifference(d)}\n`);

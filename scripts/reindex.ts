@@ -159,7 +159,7 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env, 'script');
   const logger = createLogger({ name: 'reindex', level: config.logLevel });
   const pool = createPool(config.database, 'reindex');
-  const es = createElasticsearchClient({ ...config.elasticsearch, requestTimeoutMs: Math.max(config.elasticsearch.requestTimeoutMs, 30_000) });
+  const es = createElasticsearchClient(config.elasticsearch);
   try {
     const result = await reindex(
       { pool, es, alias: config.elasticsearch.alias, horizonDays: config.search.horizonDays, logger },

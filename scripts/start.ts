@@ -16,6 +16,7 @@ import { MissingToolError, startElasticsearch } from './local-stack/elasticsearc
 import { redisServerOnPath, startRedis } from './local-stack/redis.ts';
 import { freePort, portInUse } from './local-stack/ports.ts';
 import { DATA_DIR, devSecrets } from './local-stack/dev-secrets.ts';
+import { APP_NODE_FLAGS } from './local-stack/app-process.ts';
 import { startStripeStandIn } from './stand-ins/stripe-stand-in.ts';
 import { startMailSink } from './stand-ins/mail-sink.ts';
 import { runSeed } from './seed.ts';
@@ -136,7 +137,7 @@ Ctrl-C stops everything.
 
 function launch(name: string, entry: string, env: NodeJS.ProcessEnv): ChildProcess {
   const log = createWriteStream(path.join(DATA_DIR, 'logs', `${name}.log`), { flags: 'a' });
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...APP_NODE_FLAGS, '--import', 'tsx', entry], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const relay = (chunk: Buffer) => {
     log.write(chunk);
     // Errors also reach the console; everything else stays in the log file.

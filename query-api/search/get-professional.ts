@@ -3,7 +3,7 @@ import { fail, ok, type Result } from '../../shared/errors.ts';
 import type { ProfessionalDocument } from '../../shared/search/professional-document.ts';
 import type { QueryDeps } from '../deps.ts';
 import { timeElasticsearch } from '../metrics.ts';
-import { getProfessionalDocument, isElasticsearchUnavailable } from './professionals-read-model.ts';
+import { getProfessionalDocument, isElasticsearchUnavailable, readModel } from './professionals-read-model.ts';
 import type { CacheStatus } from './response-cache.ts';
 
 export interface ProfessionalDetail {
@@ -26,7 +26,7 @@ export async function getProfessional(
 ): Promise<Result<{ body: string; cache: CacheStatus }, 'professional_not_found' | 'search_unavailable'>> {
   try {
     const { body, cache } = await deps.cache(`doc:${id}`, async () => {
-      const doc = await timeElasticsearch(deps.metrics, 'get', () => getProfessionalDocument(deps.es, deps.config.elasticsearch.alias, id));
+      const doc = await timeElasticsearch(deps.metrics, 'get', () => getProfessionalDocument(deps.es, readModel(deps), id));
       return doc?.active ? JSON.stringify(professionalDetail(doc, new Date().toISOString())) : undefined;
     });
     return body === undefined ? fail('professional_not_found') : ok({ body, cache });

@@ -17,6 +17,16 @@ export interface SearchHit {
 
 const MINUTE_MS = 60_000;
 
+/** Where the read model lives and how long a search may wait for it. */
+export interface ReadModel {
+  alias: string;
+  timeoutMs: number;
+}
+
+export function readModel(deps: { config: { elasticsearch: { alias: string; requestTimeoutMs: number } } }): ReadModel {
+  return { alias: deps.config.elasticsearch.alias, timeoutMs: deps.config.elasticsearch.requestTimeoutMs };
+}
+
 /**
  * One page of professionals matching the query, in a total order (the sort ends with the unique id, so
  * search_after never repeats or skips). Every condition is a bool filter: no scoring, and the repeated
@@ -27,7 +37,7 @@ const MINUTE_MS = 60_000;
  */
 export async function searchProfessionalIndex(
   es: ElasticsearchClient,
-  alias: string,
+  target: ReadModel,
   q: SearchQuery,
   size: number,
   after: SearchAfter | undefined,
@@ -50,23 +60,26 @@ export async function searchProfessionalIndex(
   const sort: estypes.SortCombinations[] =
     q.sort === 'rate' ? [{ rate_per_minute: 'asc' }, byDistance, { id: 'asc' }] : [byDistance, { id: 'asc' }];
 
-  const response = await es.search<ResultSource>({
-    index: alias,
-    size,
-    query: { bool: { filter } },
-    sort,
-    ...(after ? { search_after: after } : {}),
-    _source: RESULT_FIELDS,
-    track_total_hits: false,
-    filter_path: ['hits.hits._source', 'hits.hits.sort'],
-  });
+  const response = await es.search<ResultSource>(
+    {
+      index: target.alias,
+      size,
+      query: { bool: { filter } },
+      sort,
+      ...(after ? { search_after: after } : {}),
+      _source: RESULT_FIELDS,
+      track_total_hits: false,
+      filter_path: ['hits.hits._source', 'hits.hits.sort'],
+    },
+    { requestTimeout: target.timeoutMs },
+  );
   return (response.hits?.hits ?? []) as unknown as SearchHit[];
 }
 
 /** The whole document of one professional, or undefined when there is none. */
-export async function getProfessionalDocument(es: ElasticsearchClient, alias: string, id: string): Promise<ProfessionalDocument | undefined> {
+export async function getProfessionalDocument(es: ElasticsearchClient, target: ReadModel, id: string): Promise<ProfessionalDocument | undefined> {
   try {
-    return (await es.get<ProfessionalDocument>({ index: alias, id }))._source;
+    return (await es.get<ProfessionalDocument>({ index: target.alias, id }, { requestTimeout: target.timeoutMs }))._source;
   } catch (err) {
     // found: false is an unknown id; any other 404 (index_not_found: no alias) is an outage of the read model.
     if (err instanceof errors.ResponseError && (err.body as { found?: unknown } | undefined)?.found === false) return undefined;

@@ -3,7 +3,7 @@ import { fail, ok, type Result } from '../../shared/errors.ts';
 import type { QueryDeps } from '../deps.ts';
 import { timeElasticsearch } from '../metrics.ts';
 import type { CacheStatus } from './response-cache.ts';
-import { isElasticsearchUnavailable, searchProfessionalIndex, type SearchHit } from './professionals-read-model.ts';
+import { isElasticsearchUnavailable, readModel, searchProfessionalIndex, type SearchHit } from './professionals-read-model.ts';
 import { cacheKey, encodeCursor, type SearchAfter, type SearchQuery } from './search-query.ts';
 
 export interface SearchResultRow {
@@ -41,7 +41,7 @@ export async function searchProfessionals(
 
 async function searchPage(deps: QueryDeps, q: SearchQuery, canonical: string, after: SearchAfter | undefined): Promise<string> {
   // One extra hit tells whether there is a next page, so the last page never links to an empty one.
-  const hits = await timeElasticsearch(deps.metrics, 'search', () => searchProfessionalIndex(deps.es, deps.config.elasticsearch.alias, q, q.limit + 1, after));
+  const hits = await timeElasticsearch(deps.metrics, 'search', () => searchProfessionalIndex(deps.es, readModel(deps), q, q.limit + 1, after));
   const more = hits.length > q.limit;
   const page = more ? hits.slice(0, q.limit) : hits;
   const now = new Date().toISOString();

@@ -1,0 +1,193 @@
+/**
+ * bench-results/latest.json and latest.md: every figure of one run, the machine it ran on, and the
+ * targets next to what was measured. A missed target is reported, never an error.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { BookingResults } from './booking-bench.ts';
+import type { Dataset } from './dataset.ts';
+import type { FreshnessResult } from './freshness.ts';
+import { round, type LoadResult, type RunSettings } from './measure.ts';
+import type { SearchResults } from './search-bench.ts';
+import type { AppName } from './system.ts';
+
+export type Memory = Record<AppName | 'elasticsearch', number | undefined>;
+
+export interface Machine {
+  cpu_model: string;
+  cpus: number;
+  memory_gb: number;
+  os: string;
+  node: string;
+  elasticsearch: string;
+  postgres: string;
+  /** 1, 5 and 15 minute load averages when the bench started: other work on the machine skews everything */
+  loadavg_at_start: number[];
+  /** shares of the machine's CPU time while the phases ran: busy in all, the bench's process tree, other processes, hypervisor steal */
+  cpu_during_runs: { machine_busy: number; bench: number; other: number; steal: number };
+}
+
+interface Target {
+  name: string;
+  target: string;
+  measured: number;
+  met: boolean;
+}
+
+export interface ReportInput {
+  mode: 'quick' | 'full';
+  startedAt: Date;
+  machine: Machine;
+  settings: RunSettings;
+  /** extra node flags the three apps ran with (--node-flags, --cpu-prof) */
+  appNodeFlags: string[];
+  dataset: Dataset;
+  search: SearchResults;
+  booking: BookingResults;
+  freshness: FreshnessResult;
+  /** RSS of each process once started, before any load, kB */
+  idleKb: Memory;
+  /** peak RSS (VmHWM) of each process, kB */
+  peakKb: Memory;
+  /** highest RSS sampled while the bench phases ran, kB */
+  underLoadKb: Memory;
+}
+
+const mb = (m: Memory) =>
+  Object.fromEntries(Object.entries(m).map(([k, kb]) => [k, kb === undefined ? null : round(kb / 1024, 1)])) as Record<keyof Memory, number | null>;
+
+export function buildReport(r: ReportInput) {
+  const ratios = {
+    search_uncached_vs_es: round(r.search.uncached.rps / r.search.es_direct.rps, 3),
+    search_cached_vs_express: round(r.search.cached.rps / r.search.express_bare.rps, 3),
+    booking_vs_sql: round(r.booking.http.rps / r.booking.sql.rps, 3),
+  };
+  const rss = mb(r.peakKb);
+  const targets: Target[] = [
+    at('uncached search / direct Elasticsearch (req/s)', '≥ 0.8', ratios.search_uncached_vs_es, (v) => v >= 0.8),
+    at('uncached search p99 (ms)', '≤ 50', r.search.uncached.p99_ms, (v) => v <= 50),
+    at('cached search / bare Express (req/s)', '≥ 0.7', ratios.search_cached_vs_express, (v) => v >= 0.7),
+    at('booking via command-api / direct SQL (req/s)', '≥ 0.5', ratios.booking_vs_sql, (v) => v >= 0.5),
+    at('freshness p95 (ms)', '≤ 1000', r.freshness.p95, (v) => v <= 1000),
+    at('contention: bookings created for one slot', '= 1', r.booking.contention.created, (v) => v === 1),
+    at('contention: 5xx answers', '= 0', r.booking.contention.server_errors, (v) => v === 0),
+    at('command-api peak RSS (MB)', '≤ 250', rss.command_api ?? Number.NaN, (v) => v <= 250),
+    at('query-api peak RSS (MB)', '≤ 250', rss.query_api ?? Number.NaN, (v) => v <= 250),
+  ];
+  return {
+    ran_at: r.startedAt.toISOString(),
+    mode: r.mode,
+    machine: r.machine,
+    settings: { connections: r.settings.connections, duration_s: r.settings.durationS, warmup_s: r.settings.warmupS, app_node_flags: r.appNodeFlags },
+    dataset: r.dataset,
+    ratios,
+    search_uncached: r.search.uncached,
+    search_es_direct: r.search.es_direct,
+    search_cached: r.search.cached,
+    express_bare: r.search.express_bare,
+    search_body_bytes: r.search.body_bytes,
+    search_example_query: r.search.example_query,
+    booking_http: r.booking.http,
+    booking_sql: r.booking.sql,
+    contention: r.booking.contention,
+    idempotent_replay: r.booking.idempotent_replay,
+    freshness_ms: r.freshness,
+    rss_mb: rss,
+    rss_under_load_mb: mb(r.underLoadKb),
+    rss_idle_mb: mb(r.idleKb),
+    targets,
+  };
+}
+
+export type Report = ReturnType<typeof buildReport>;
+
+function at(name: string, target: string, measured: number, test: (v: number) => boolean): Target {
+  return { name, target, measured, met: Number.isFinite(measured) && test(measured) };
+}
+
+export function writeReport(report: Report, dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(path.join(dir, 'latest.md'), markdown(report));
+}
+
+export function targetLines(report: Report): string[] {
+  return report.targets.map((t) => `${t.met ? 'met   ' : 'MISSED'}  ${t.name}: ${t.measured} (target ${t.target})`);
+}
+
+function markdown(r: Report): string {
+  const m = r.machine;
+  const run = (name: string, x: LoadResult) => `| ${name} | ${x.rps} | ${x.p50_ms} | ${x.p99_ms} | ${x.ok} | ${x.non_2xx} | ${x.errors} |`;
+  const c = r.contention;
+  const f = r.freshness_ms;
+  const memRow = (name: keyof typeof r.rss_mb) => `| ${name} | ${r.rss_idle_mb[name] ?? '–'} | ${r.rss_under_load_mb[name] ?? '–'} | ${r.rss_mb[name] ?? '–'} |`;
+  return `# Benchmark results (${r.mode})
+
+Ran ${r.ran_at} on ${m.cpus} × ${m.cpu_model}, ${m.memory_gb} GB, ${m.os}; Node ${m.node}, Elasticsearch ${m.elasticsearch}, PostgreSQL ${m.postgres};
+load average at start ${m.loadavg_at_start.join(' / ')}. Everything (load generator included) shares these CPUs; while the phases ran the
+machine was ${pct(m.cpu_during_runs.machine_busy)} busy: the bench ${pct(m.cpu_during_runs.bench)}, other processes ${pct(m.cpu_during_runs.other)}, hypervisor steal ${pct(m.cpu_during_runs.steal)}.${
+    r.settings.app_node_flags.length ? `\nThe apps ran with node flags \`${r.settings.app_node_flags.join(' ')}\`.` : ''
+  }
+
+Dataset: ${r.dataset.professionals} professionals in ${r.dataset.cities.join(', ')}, ${r.dataset.availabilities} availability windows;
+loaded in ${(r.dataset.load_ms / 1000).toFixed(1)} s, reindexed in ${(r.dataset.reindex_ms / 1000).toFixed(1)} s.
+
+## Targets
+
+| Measure | Target | Measured | Met |
+|---|---|---|---|
+${r.targets.map((t) => `| ${t.name} | ${t.target} | ${t.measured} | ${t.met ? 'yes' : '**no**'} |`).join('\n')}
+
+## Throughput and latency
+
+Concurrency ${r.settings.connections}. Each side of a comparison: a ${r.settings.warmup_s} s warm-up, then ${r.settings.duration_s} s in two halves run in\nABBA order (A, B, B, A). req/s counts 2xx answers (201 for bookings).
+
+| Run | req/s | p50 ms | p99 ms | ok | non-2xx | errors |
+|---|---|---|---|---|---|---|
+${run('search, uncached (query-api, Redis miss)', r.search_uncached)}
+${run('search, same request straight to Elasticsearch', r.search_es_direct)}
+${run('search, hot cache (query-api, Redis hit)', r.search_cached)}
+${run(`bare Express, same ${r.search_body_bytes}-byte body`, r.express_bare)}
+${run('booking, POST /bookings (command-api + Stripe stand-in)', r.booking_http)}
+${run('booking, hold transaction straight at PostgreSQL', r.booking_sql)}
+${run('booking, idempotent replay', r.idempotent_replay)}
+
+Ratios: uncached/ES ${r.ratios.search_uncached_vs_es}, cached/Express ${r.ratios.search_cached_vs_express}, booking/SQL ${r.ratios.booking_vs_sql}.
+Cache hit ratio during the uncached run ${r.search_uncached.cache_hit_ratio}, during the hot run ${r.search_cached.cache_hit_ratio}.
+
+## Contention: ${c.requests} concurrent requests for one slot
+
+${c.created} created, ${c.conflicts} × 409, ${c.server_errors} × 5xx, ${c.other} other; latency p50 ${c.p50_ms} ms, p99 ${c.p99_ms} ms, max ${c.max_ms} ms; all answered in ${c.wall_ms} ms.
+
+## Freshness: booking 201 → slot no longer offered by search
+
+${f.samples} samples (polling every ${f.poll_interval_ms} ms, ${f.background_bookings} other bookings written meanwhile): p50 ${f.p50} ms, p95 ${f.p95} ms, p99 ${f.p99} ms, max ${f.max} ms; ${f.timeouts} timeouts.
+
+## Memory (MB)
+
+| Process | RSS once started | highest RSS sampled during the runs | peak RSS (VmHWM) |
+|---|---|---|---|
+${memRow('command_api')}
+${memRow('query_api')}
+${memRow('indexer')}
+${memRow('elasticsearch')}
+`;
+}
+
+const pct = (share: number) => `${Math.round(share * 100)}%`;
+
+export function machineInfo(es: string, postgres: string, loadavg: number[], cpu: Machine['cpu_during_runs']): Machine {
+  const cpus = os.cpus();
+  return {
+    cpu_model: cpus[0]?.model ?? 'unknown',
+    cpus: cpus.length,
+    memory_gb: round(os.totalmem() / 2 ** 30, 1),
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+    elasticsearch: es,
+    postgres,
+    loadavg_at_start: loadavg.map((l) => round(l, 2)),
+    cpu_during_runs: cpu,
+  };
+}
