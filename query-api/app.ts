@@ -16,6 +16,8 @@ export function createApp(deps: QueryDeps): Express {
       ...(deps.redis ? { redis: { check: () => deps.redis!.ping(), critical: false as const } } : {}),
     },
   });
+  // Search bodies are cached server-side; hashing each one for an ETag costs more than it saves.
+  app.set('etag', false);
   app.use(
     '/search',
     createRateLimiter({

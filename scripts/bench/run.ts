@@ -6,7 +6,7 @@
  *
  * Options: --professionals N (dataset size); --cpu-prof (CPU profiles of the three apps into
  * bench-results/profiles/, written when they stop); --node-flags="<flags>" (extra node flags for the three
- * apps, e.g. "--max-semi-space-size=16 --max-old-space-size=160" to see their effect on memory).
+ * apps, after the heap caps of scripts/local-stack/app-process.ts, which they can override).
  */
 import os from 'node:os';
 import path from 'node:path';
