@@ -6,7 +6,7 @@ import { createLogger, type Logger } from '../shared/logger.ts';
 import { createRegistry, Gauge } from '../shared/metrics.ts';
 import { createBoss, startBoss } from '../shared/queue.ts';
 import { createRedis } from '../shared/redis.ts';
-import { closeServer, listen, onShutdown } from '../shared/http/server.ts';
+import { serve } from '../shared/http/server.ts';
 import { isEntryPoint, runProcess } from '../shared/process.ts';
 import { createApp, type CommandAppOptions } from './app.ts';
 import type { CommandDeps } from './deps.ts';
@@ -71,12 +71,7 @@ export async function start(env: NodeJS.ProcessEnv = process.env) {
   const config = loadConfig(env, 'command-api');
   const runtime = await createRuntime(config);
   const app = createApp(runtime.deps, runtime.appOptions);
-  const server = await listen(app, { port: config.ports.commandApi, host: config.host, tls: config.tls }, runtime.deps.logger, 'command-api');
-  onShutdown(runtime.deps.logger, async () => {
-    await closeServer(server);
-    await runtime.close();
-  });
-  return server;
+  return serve(app, { port: config.ports.commandApi, host: config.host, tls: config.tls }, runtime.deps.logger, 'command-api', runtime.close);
 }
 
 if (isEntryPoint(import.meta.url)) runProcess('command-api', start);

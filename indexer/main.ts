@@ -4,7 +4,7 @@ import { createElasticsearchClient } from '../shared/elasticsearch.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
 import { createRegistry } from '../shared/metrics.ts';
 import { createBoss, startBoss } from '../shared/queue.ts';
-import { closeServer, listen, onShutdown } from '../shared/http/server.ts';
+import { serve } from '../shared/http/server.ts';
 import { isEntryPoint, runProcess } from '../shared/process.ts';
 import { ensureAlias } from '../shared/search/professionals-index.ts';
 import { createApp } from './app.ts';
@@ -41,12 +41,7 @@ export async function start(env: NodeJS.ProcessEnv = process.env) {
   const config = loadConfig(env, 'indexer');
   const runtime = await createRuntime(config);
   const app = createApp(runtime.deps);
-  const server = await listen(app, { port: config.ports.indexer, host: config.host, tls: config.tls }, runtime.deps.logger, 'indexer');
-  onShutdown(runtime.deps.logger, async () => {
-    await closeServer(server);
-    await runtime.close();
-  });
-  return server;
+  return serve(app, { port: config.ports.indexer, host: config.host, tls: config.tls }, runtime.deps.logger, 'indexer', runtime.close);
 }
 
 if (isEntryPoint(import.meta.url)) runProcess('indexer', start);

@@ -4,7 +4,7 @@ import { createElasticsearchClient } from '../shared/elasticsearch.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
 import { createRegistry } from '../shared/metrics.ts';
 import { createRedis, type Redis } from '../shared/redis.ts';
-import { closeServer, listen, onShutdown } from '../shared/http/server.ts';
+import { serve } from '../shared/http/server.ts';
 import { isEntryPoint, runProcess } from '../shared/process.ts';
 import { createApp } from './app.ts';
 import type { QueryDeps } from './deps.ts';
@@ -37,9 +37,8 @@ export async function createRuntime(config: Config, opts: { logger?: Logger } = 
 const REDIS_READY_TIMEOUT_MS = 2000;
 
 /**
- * The rate limiter loads its scripts into Redis when the app is built, and counts nothing until they
- * are loaded: give Redis a moment to connect first. Not fatal: without Redis, search still answers
- * (uncached) and the limiter lets requests through until Redis is back.
+ * The cache is skipped while Redis is not ready, so give it a moment to connect before serving. Not
+ * fatal: without Redis, search answers uncached and rate limits count per instance until it is back.
  */
 async function waitUntilReady(redis: Redis, logger: Logger): Promise<void> {
   if (redis.status === 'ready') return;
@@ -54,12 +53,7 @@ export async function start(env: NodeJS.ProcessEnv = process.env) {
   const config = loadConfig(env, 'query-api');
   const runtime = await createRuntime(config);
   const app = createApp(runtime.deps);
-  const server = await listen(app, { port: config.ports.queryApi, host: config.host, tls: config.tls }, runtime.deps.logger, 'query-api');
-  onShutdown(runtime.deps.logger, async () => {
-    await closeServer(server);
-    await runtime.close();
-  });
-  return server;
+  return serve(app, { port: config.ports.queryApi, host: config.host, tls: config.tls }, runtime.deps.logger, 'query-api', runtime.close);
 }
 
 if (isEntryPoint(import.meta.url)) runProcess('query-api', start);

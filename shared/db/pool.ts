@@ -24,10 +24,18 @@ export function createPool(config: DatabaseConfig, applicationName: string): Poo
   });
 }
 
-export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+/**
+ * Runs fn in one transaction. 'snapshot' is REPEATABLE READ, READ ONLY: everything fn reads comes
+ * from one consistent state of the database.
+ */
+export async function withTransaction<T>(
+  pool: Pool,
+  fn: (client: PoolClient) => Promise<T>,
+  mode: 'read-write' | 'snapshot' = 'read-write',
+): Promise<T> {
   const client = await pool.connect();
   try {
-    await client.query('BEGIN');
+    await client.query(mode === 'snapshot' ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN');
     const result = await fn(client);
     await client.query('COMMIT');
     return result;

@@ -62,3 +62,19 @@ export function onShutdown(logger: Logger, close: () => Promise<void>): void {
   process.on('SIGTERM', () => handler('SIGTERM'));
   process.on('SIGINT', () => handler('SIGINT'));
 }
+
+/** Listens, and on SIGTERM/SIGINT stops taking requests before closing what the process holds. */
+export async function serve(
+  app: Express,
+  opts: ListenOptions,
+  logger: Logger,
+  name: string,
+  close: () => Promise<void>,
+): Promise<http.Server> {
+  const server = await listen(app, opts, logger, name);
+  onShutdown(logger, async () => {
+    await closeServer(server);
+    await close();
+  });
+  return server;
+}

@@ -1,5 +1,5 @@
 import type { TravelMode } from '../config.ts';
-import type { Pool, Queryable } from '../db/pool.ts';
+import { withTransaction, type Pool, type Queryable } from '../db/pool.ts';
 import type { Interval } from './free-ranges.ts';
 import type { ProfessionalSnapshot } from './professional-document.ts';
 
@@ -13,19 +13,8 @@ export interface TimeRange {
  * Runs fn in one REPEATABLE READ, READ ONLY transaction: the professional, its windows and its bookings
  * (and, in a reindex, every professional) are read from one snapshot, so a document never mixes states.
  */
-export async function withSnapshot<T>(pool: Pool, fn: (db: Queryable) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const result = await fn(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
-  }
+export function withSnapshot<T>(pool: Pool, fn: (db: Queryable) => Promise<T>): Promise<T> {
+  return withTransaction(pool, fn, 'snapshot');
 }
 
 // Windows and live bookings come as [start_ms, end_ms] pairs aggregated per professional: one round trip.
