@@ -1,8 +1,9 @@
 import { withTransaction, createPool, type PoolClient } from '../shared/db/pool.ts';
-import { loadConfig, TRAVEL_MODES, type Config, type TravelMode } from '../shared/config.ts';
+import { loadConfig, TRAVEL_MODES, type Config } from '../shared/config.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
 import { createBoss, enqueueSearchSync, startBoss, type PgBoss } from '../shared/queue.ts';
 import { isEntryPoint, runProcess } from '../shared/process.ts';
+import type { ProfessionalProfile } from '../shared/professional.ts';
 
 /** Deterministic PRNG (mulberry32), so every machine seeds the same professionals. */
 export function prng(seed: number): () => number {
@@ -16,16 +17,7 @@ export function prng(seed: number): () => number {
   };
 }
 
-export interface SeedProfessional {
-  id: string;
-  name: string;
-  category: string;
-  ratePerMinute: number;
-  currency: string;
-  lat: number;
-  long: number;
-  travelModes: TravelMode[];
-  timeZone: string;
+export interface SeedProfessional extends Omit<ProfessionalProfile, 'active'> {
   windows: Array<{ start: Date; end: Date }>;
 }
 

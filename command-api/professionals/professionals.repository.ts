@@ -1,17 +1,7 @@
 import type { Queryable } from '../../shared/db/pool.ts';
-import type { TravelMode } from '../../shared/config.ts';
+import { toProfile, type ProfessionalProfile, type ProfileRow } from '../../shared/professional.ts';
 
-export interface Professional {
-  id: string;
-  name: string;
-  category: string;
-  ratePerMinute: number;
-  currency: string;
-  lat: number;
-  long: number;
-  travelModes: TravelMode[];
-  timeZone: string;
-  active: boolean;
+export interface Professional extends ProfessionalProfile {
   searchVersion: number;
   createdAt: Date;
   updatedAt: Date;
@@ -41,19 +31,9 @@ const FIELD_COLUMNS: Record<keyof ProfessionalFields, string> = {
   active: 'active',
 };
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function toProfessional(r: any): Professional {
+function toProfessional(r: ProfileRow & { search_version: number; created_at: Date; updated_at: Date }): Professional {
   return {
-    id: r.id,
-    name: r.name,
-    category: r.category,
-    ratePerMinute: r.rate_per_minute,
-    currency: r.currency,
-    lat: r.lat,
-    long: r.long,
-    travelModes: r.travel_modes,
-    timeZone: r.time_zone,
-    active: r.active,
+    ...toProfile(r),
     searchVersion: r.search_version,
     createdAt: r.created_at,
     updatedAt: r.updated_at,

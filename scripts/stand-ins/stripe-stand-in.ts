@@ -280,7 +280,6 @@ function randomId(prefix: string, length = 24): string {
 }
 
 const now = (): number => Math.floor(Date.now() / 1000);
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const clone = <T>(v: T): T => structuredClone(v);
 
 interface StripeErrorBody {

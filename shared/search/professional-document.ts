@@ -1,18 +1,9 @@
 import type { TravelMode } from '../config.ts';
 import { computeFreeRanges, type Interval } from './free-ranges.ts';
+import type { ProfessionalProfile } from '../professional.ts';
 
 /** What PostgreSQL says about one professional at one instant: the input of its search document. */
-export interface ProfessionalSnapshot {
-  id: string;
-  name: string;
-  category: string;
-  ratePerMinute: number;
-  currency: string;
-  lat: number;
-  long: number;
-  travelModes: TravelMode[];
-  timeZone: string;
-  active: boolean;
+export interface ProfessionalSnapshot extends ProfessionalProfile {
   searchVersion: number;
   /** Availability windows and pending/confirmed bookings, in epoch ms. */
   windows: Interval[];

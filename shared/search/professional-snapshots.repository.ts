@@ -1,5 +1,5 @@
-import type { TravelMode } from '../config.ts';
 import { withTransaction, type Pool, type Queryable } from '../db/pool.ts';
+import { toProfile, type ProfileRow } from '../professional.ts';
 import type { Interval } from './free-ranges.ts';
 import type { ProfessionalSnapshot } from './professional-document.ts';
 
@@ -32,17 +32,7 @@ const SELECT_SNAPSHOT = `
                       AND b.end_time > $1 AND b.start_time < $2), '[]'::json) AS busy
     FROM professionals p`;
 
-interface SnapshotRow {
-  id: string;
-  name: string;
-  category: string;
-  rate_per_minute: number;
-  currency: string;
-  lat: number;
-  long: number;
-  travel_modes: TravelMode[];
-  time_zone: string;
-  active: boolean;
+interface SnapshotRow extends ProfileRow {
   search_version: number;
   windows: Array<[number, number]>;
   busy: Array<[number, number]>;
@@ -52,16 +42,7 @@ const toIntervals = (pairs: Array<[number, number]>): Interval[] => pairs.map(([
 
 function toSnapshot(r: SnapshotRow): ProfessionalSnapshot {
   return {
-    id: r.id,
-    name: r.name,
-    category: r.category,
-    ratePerMinute: r.rate_per_minute,
-    currency: r.currency,
-    lat: r.lat,
-    long: r.long,
-    travelModes: r.travel_modes,
-    timeZone: r.time_zone,
-    active: r.active,
+    ...toProfile(r),
     searchVersion: r.search_version,
     windows: toIntervals(r.windows),
     busy: toIntervals(r.busy),
