@@ -18,6 +18,6 @@ export interface CommandDeps {
   registry: Registry;
   metrics: CommandMetrics;
   verifyToken: VerifyToken;
-  /** Optional Redis URL-backed client for shared rate-limit counters. */
+  /** The clock, replaceable in tests. */
   now?: () => Date;
 }

@@ -1,19 +1,11 @@
-import type { TravelMode } from '../../shared/config.ts';
 import { fail, ok, type Result } from '../../shared/errors.ts';
 import type { ProfessionalDocument } from '../../shared/search/professional-document.ts';
 import type { QueryDeps } from '../deps.ts';
 import { timeElasticsearch } from '../metrics.ts';
-import { getProfessionalDocument, isElasticsearchUnavailable, readModel } from './professionals-read-model.ts';
+import { getProfessionalDocument, isElasticsearchUnavailable, publicProfile, readModel, type PublicProfile } from './professionals-read-model.ts';
 import type { CacheStatus } from './response-cache.ts';
 
-export interface ProfessionalDetail {
-  id: string;
-  name: string;
-  category: string;
-  rate_per_minute: number;
-  currency: string;
-  location: { lat: number; long: number };
-  travel_modes: TravelMode[];
+export interface ProfessionalDetail extends PublicProfile {
   time_zone: string;
   next_free_start?: string;
   free_ranges: Array<{ start_time: string; end_time: string }>;
@@ -43,13 +35,7 @@ export function professionalDetail(doc: ProfessionalDocument, nowIso: string): P
     .filter((r) => r.lt > nowIso)
     .map((r) => ({ start_time: r.gte < nowIso ? nowIso : r.gte, end_time: r.lt }));
   return {
-    id: doc.id,
-    name: doc.name,
-    category: doc.category,
-    rate_per_minute: doc.rate_per_minute,
-    currency: doc.currency,
-    location: { lat: doc.location.lat, long: doc.location.lon },
-    travel_modes: doc.travel_modes,
+    ...publicProfile(doc),
     time_zone: doc.time_zone,
     ...(freeRanges[0] ? { next_free_start: freeRanges[0].start_time } : {}),
     free_ranges: freeRanges,

@@ -10,6 +10,29 @@ export type ResultSource = Pick<
 >;
 const RESULT_FIELDS = ['id', 'name', 'category', 'rate_per_minute', 'currency', 'location', 'travel_modes', 'next_free_start'];
 
+/** What both search endpoints show of a professional. */
+export interface PublicProfile {
+  id: string;
+  name: string;
+  category: string;
+  rate_per_minute: number;
+  currency: string;
+  location: { lat: number; long: number };
+  travel_modes: ProfessionalDocument['travel_modes'];
+}
+
+export function publicProfile(s: ResultSource): PublicProfile {
+  return {
+    id: s.id,
+    name: s.name,
+    category: s.category,
+    rate_per_minute: s.rate_per_minute,
+    currency: s.currency,
+    location: { lat: s.location.lat, long: s.location.lon },
+    travel_modes: s.travel_modes,
+  };
+}
+
 export interface SearchHit {
   _source: ResultSource;
   sort: SearchAfter;

@@ -3,19 +3,12 @@ import { fail, ok, type Result } from '../../shared/errors.ts';
 import type { QueryDeps } from '../deps.ts';
 import { timeElasticsearch } from '../metrics.ts';
 import type { CacheStatus } from './response-cache.ts';
-import { isElasticsearchUnavailable, readModel, searchProfessionalIndex, type SearchHit } from './professionals-read-model.ts';
+import { isElasticsearchUnavailable, publicProfile, readModel, searchProfessionalIndex, type PublicProfile, type SearchHit } from './professionals-read-model.ts';
 import { cacheKey, encodeCursor, type SearchAfter, type SearchQuery } from './search-query.ts';
 
-export interface SearchResultRow {
-  id: string;
-  name: string;
-  category: string;
-  rate_per_minute: number;
-  currency: string;
-  location: { lat: number; long: number };
+export interface SearchResultRow extends PublicProfile {
   distance_km: number;
   eta_minutes: number;
-  travel_modes: TravelMode[];
   next_free_start?: string;
 }
 
@@ -57,15 +50,9 @@ export function resultRow(hit: SearchHit, q: SearchQuery, speedsKmh: Record<Trav
   // Without a requested mode, the ETA is that of the fastest mode the professional offers.
   const speed = q.travel_mode ? speedsKmh[q.travel_mode] : Math.max(...s.travel_modes.map((mode) => speedsKmh[mode]));
   const row: SearchResultRow = {
-    id: s.id,
-    name: s.name,
-    category: s.category,
-    rate_per_minute: s.rate_per_minute,
-    currency: s.currency,
-    location: { lat: s.location.lat, long: s.location.lon },
+    ...publicProfile(s),
     distance_km: Math.round(distanceKm * 1000) / 1000,
     eta_minutes: Math.ceil((distanceKm / speed) * 60),
-    travel_modes: s.travel_modes,
   };
   // Free ranges start when they were indexed; one that has begun since means "free now".
   if (s.next_free_start) row.next_free_start = s.next_free_start < nowIso ? nowIso : s.next_free_start;

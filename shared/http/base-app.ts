@@ -85,7 +85,7 @@ export function createBaseApp(opts: BaseAppOptions): Express {
     app.get('/openapi.json', (_req, res) => {
       res.json(doc);
     });
-    app.use('/api', helmet({ contentSecurityPolicy: false }), swaggerUi.serve, swaggerUi.setup(doc));
+    app.use('/api', swaggerUi.serve, swaggerUi.setup(doc));
   }
   return app;
 }
