@@ -13,7 +13,7 @@ import { createLogger } from '../shared/logger.ts';
 import { runProcess } from '../shared/process.ts';
 import { ensureDatabase, startPostgres } from './local-stack/postgres.ts';
 import { MissingToolError, startElasticsearch } from './local-stack/elasticsearch.ts';
-import { redisServerOnPath, startRedis } from './local-stack/redis.ts';
+import { startRedis } from './local-stack/redis.ts';
 import { freePort, portInUse } from './local-stack/ports.ts';
 import { DATA_DIR, devSecrets } from './local-stack/dev-secrets.ts';
 import { APP_NODE_FLAGS } from './local-stack/app-process.ts';
@@ -57,12 +57,15 @@ async function main(): Promise<void> {
   } else say(`Elasticsearch: using ${env.ELASTICSEARCH_URL}`);
 
   if (!env.REDIS_URL) {
-    if (redisServerOnPath()) {
+    try {
       const redis = await startRedis({ dir: path.join(DATA_DIR, 'redis'), port: await portFor('Redis', 6379), log: say });
       stops.push(redis.stop);
       env.REDIS_URL = redis.url;
-    } else {
-      say('Redis: no redis-server on PATH; query-api uses an in-process cache and per-instance rate limits (apt-get install redis-server to share them)');
+    } catch (err) {
+      say(
+        `WARNING: NO REDIS SERVER (${(err as Error).message.split('\n')[0]}). query-api falls back to an in-process cache and ` +
+          'per-instance rate limits: cache invalidation and rate limits are NOT shared between instances. Set REDIS_URL to use a server of your own.',
+      );
     }
   } else say('Redis: using REDIS_URL');
 

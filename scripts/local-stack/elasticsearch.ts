@@ -42,7 +42,7 @@ type Log = (msg: string) => void;
 // ---------------------------------------------------------------------------------------------------------------
 // Tools
 
-function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}) {
+export function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}) {
   return new Promise<{ code: number | null; output: string; error?: NodeJS.ErrnoException }>((resolve) => {
     execFile(
       cmd,
@@ -128,11 +128,11 @@ export function findJava(): Promise<JavaInstall> {
   return javaCache;
 }
 
-async function ensureMaven(java: JavaInstall): Promise<void> {
+export async function ensureMaven(java: JavaInstall): Promise<void> {
   const { code, error } = await run('mvn', ['-v'], { env: { ...process.env, JAVA_HOME: java.javaHome } });
   if (error && (error.code as unknown) === 'ENOENT') {
     throw new MissingToolError(
-      'Local Elasticsearch is built with Maven (`mvn`), which is not on PATH. ' +
+      'The local Elasticsearch and Redis come from Maven Central through Maven (`mvn`), which is not on PATH. ' +
         `Install it, e.g. \`sudo apt-get install maven\` (3.8+; downloads come from Maven Central). ${ALTERNATIVE}`,
     );
   }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ensureDatabase, dropDatabase, startPostgres, type RunningPostgres } from '../local-stack/postgres.ts';
 import { startElasticsearch, type RunningService } from '../local-stack/elasticsearch.ts';
-import { redisServerOnPath, startRedis } from '../local-stack/redis.ts';
+import { startRedis } from '../local-stack/redis.ts';
 import { migrate } from '../../shared/db/migrate.ts';
 import { createLogger } from '../../shared/logger.ts';
 import { createBoss, startBoss } from '../../shared/queue.ts';
@@ -39,7 +39,6 @@ export async function startTestServices(): Promise<TestServices> {
   const tmpDir = await mkdtemp(path.join(tmpdir(), 'booking-test-'));
   await chmod(tmpDir, 0o755); // PostgreSQL runs as its own user and must reach its data directory
   const log = (msg: string) => process.stderr.write(`[test services] ${msg}\n`);
-  if (!redisServerOnPath()) throw new Error('redis-server is not on PATH: install it (apt-get install redis-server); tests need a real Redis');
   const [postgres, elasticsearch, redis] = await Promise.all([
     startPostgres({ dataDir: path.join(tmpDir, 'postgres'), persistent: false }),
     process.env.ELASTICSEARCH_URL
