@@ -1,5 +1,5 @@
 import type { Queryable } from '../shared/db/pool.ts';
-import { enqueueSearchSync, type PgBoss } from '../shared/queue.ts';
+import { enqueueReadModelSync, type PgBoss } from '../shared/queue.ts';
 
 /**
  * Call inside every transaction that changes what search shows for a professional: the version bump
@@ -7,5 +7,5 @@ import { enqueueSearchSync, type PgBoss } from '../shared/queue.ts';
  */
 export async function markSearchStale(boss: PgBoss, db: Queryable, professionalId: string): Promise<void> {
   await db.query(`UPDATE professionals SET search_version = search_version + 1 WHERE id = $1`, [professionalId]);
-  await enqueueSearchSync(boss, db, professionalId);
+  await enqueueReadModelSync(boss, db, professionalId);
 }

@@ -4,6 +4,8 @@ import type { Pool } from '../shared/db/pool.ts';
 import type { ElasticsearchClient } from '../shared/elasticsearch.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { PgBoss } from '../shared/queue.ts';
+import type { Redis } from '../shared/redis.ts';
+import type { CacheInvalidator } from './jobs/cache-invalidator.ts';
 import type { IndexerMetrics } from './metrics.ts';
 
 export interface IndexerDeps {
@@ -14,4 +16,7 @@ export interface IndexerDeps {
   es: ElasticsearchClient;
   registry: Registry;
   metrics: IndexerMetrics;
+  /** Shared with query-api: the search cache that syncs invalidate. */
+  redis?: Redis;
+  invalidator: CacheInvalidator;
 }

@@ -3,6 +3,7 @@ import { createPool } from '../shared/db/pool.ts';
 import { createElasticsearchClient } from '../shared/elasticsearch.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
 import { createRegistry } from '../shared/metrics.ts';
+import { createRedis } from '../shared/redis.ts';
 import { createBoss, startBoss } from '../shared/queue.ts';
 import { serve } from '../shared/http/server.ts';
 import { isEntryPoint, runProcess } from '../shared/process.ts';
@@ -11,6 +12,7 @@ import { createApp } from './app.ts';
 import type { IndexerDeps } from './deps.ts';
 import { createIndexerMetrics } from './metrics.ts';
 import { startIndexerWorkers } from './jobs/workers.ts';
+import { createCacheInvalidator } from './jobs/cache-invalidator.ts';
 
 export async function createRuntime(config: Config, opts: { logger?: Logger; workers?: boolean } = {}): Promise<{ deps: IndexerDeps; close(): Promise<void> }> {
   const logger = opts.logger ?? createLogger({ name: 'indexer', level: config.logLevel });
@@ -19,7 +21,15 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; wor
   await startBoss(boss);
   const es = createElasticsearchClient(config.elasticsearch);
   const registry = createRegistry('indexer');
-  const deps: IndexerDeps = { config, logger, pool, boss, es, registry, metrics: createIndexerMetrics(registry) };
+  const metrics = createIndexerMetrics(registry);
+  const redis = config.redisUrl ? createRedis(config.redisUrl, logger) : undefined;
+  const invalidator = createCacheInvalidator({
+    namespace: config.elasticsearch.alias,
+    logger,
+    onError: () => metrics.cacheInvalidationFailures.inc(),
+    ...(redis ? { redis } : {}),
+  });
+  const deps: IndexerDeps = { config, logger, pool, boss, es, registry, metrics, invalidator, ...(redis ? { redis } : {}) };
   try {
     await ensureAlias(es, config.elasticsearch.alias);
   } catch (err) {
@@ -33,6 +43,8 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; wor
       await boss.stop({ graceful: true, timeout: 10_000 });
       await pool.end();
       await es.close();
+      invalidator.close();
+      redis?.disconnect();
     },
   };
 }

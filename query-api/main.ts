@@ -20,15 +20,14 @@ export async function createRuntime(config: Config, opts: { logger?: Logger } = 
   const registry = createRegistry('query-api');
   const metrics = createQueryMetrics(registry);
   const namespace = config.elasticsearch.alias;
-  const cache = createSingleFlightCache(
-    createResponseCache({ ttlSeconds: config.search.cacheTtlSeconds, namespace, metrics, ...(redis ? { redis } : {}) }),
-    metrics,
-  );
+  const responseCache = createResponseCache({ ttlSeconds: config.search.cacheTtlSeconds, namespace, metrics, ...(redis ? { redis } : {}) });
+  const cache = createSingleFlightCache(responseCache, metrics);
   const deps: QueryDeps = { config, logger, es, registry, metrics, cache, ...(redis ? { redis } : {}) };
   return {
     deps,
     close: async () => {
       await es.close();
+      responseCache.close();
       redis?.disconnect();
     },
   };

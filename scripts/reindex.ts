@@ -138,7 +138,7 @@ async function catchUp(deps: ReindexDeps, loaded: Map<string, number>): Promise<
     let lastError = '';
     for (let attempt = 1; attempt <= CATCH_UP_ATTEMPTS && pending.length > 0; attempt++) {
       try {
-        const outcomes = await syncProfessionals(deps, pending, { refresh: false });
+        const { outcomes } = await syncProfessionals(deps, pending, { refresh: false });
         pending = pending.filter((id) => !outcomes.get(id)?.ok);
         lastError = pending.map((id) => (outcomes.get(id) as { error?: string } | undefined)?.error).find(Boolean) ?? '';
       } catch (err) {

@@ -1,7 +1,7 @@
 import { withTransaction, createPool, type PoolClient } from '../shared/db/pool.ts';
 import { loadConfig, TRAVEL_MODES, type Config } from '../shared/config.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
-import { createBoss, enqueueSearchSync, startBoss, type PgBoss } from '../shared/queue.ts';
+import { createBoss, enqueueReadModelSync, startBoss, type PgBoss } from '../shared/queue.ts';
 import { isEntryPoint, runProcess } from '../shared/process.ts';
 import type { ProfessionalProfile } from '../shared/professional.ts';
 
@@ -90,7 +90,7 @@ export async function seed(pool: ReturnType<typeof createPool>, boss: PgBoss, op
         windows += added.windows;
         if (added.professional || added.windows > 0) {
           await tx.query(`UPDATE professionals SET search_version = search_version + 1 WHERE id = $1`, [p.id]);
-          await enqueueSearchSync(boss, tx, p.id);
+          await enqueueReadModelSync(boss, tx, p.id);
         }
       }
     });

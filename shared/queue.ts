@@ -7,7 +7,8 @@ export { PgBoss };
 
 /** Every queue of the system, so that senders and workers agree on names and policies. */
 export const QUEUES = {
-  searchSync: 'search-sync',
+  readModelSync: 'read-model-sync',
+  readModelReconcile: 'read-model-reconcile',
   stripeEvent: 'stripe-event',
   stripeEventDeadLetter: 'stripe-event-dead-letter',
   holdExpiry: 'hold-expiry',
@@ -18,8 +19,22 @@ export const QUEUES = {
 } as const;
 
 const DEFINITIONS: Queue[] = [
-  // stately + singletonKey: at most one queued and one running sync per professional.
-  { name: QUEUES.searchSync, policy: 'stately', retryLimit: 1000, retryDelay: 1, retryBackoff: true, retryDelayMax: 30, notify: true },
+  // One job per change, never deduplicated when sent (a send dropped while an earlier job is being
+  // consumed could lose the change); the indexer coalesces the jobs of one professional when it fetches
+  // them. A dead worker's jobs are retried once its heartbeat lapses.
+  {
+    name: QUEUES.readModelSync,
+    policy: 'standard',
+    retryLimit: 1000,
+    retryDelay: 1,
+    retryBackoff: true,
+    retryDelayMax: 30,
+    expireInSeconds: 60,
+    heartbeatSeconds: 10,
+    deleteAfterSeconds: 3600,
+    notify: true,
+  },
+  { name: QUEUES.readModelReconcile, policy: 'singleton', retryLimit: 0, expireInSeconds: 120 },
   { name: QUEUES.stripeEventDeadLetter, policy: 'standard' },
   {
     name: QUEUES.stripeEvent,
@@ -80,6 +95,13 @@ export async function enqueue(
   await boss.send(name, data, { ...options, db: { executeSql: (text, values) => db.query(text, values as unknown[]) } });
 }
 
-export function enqueueSearchSync(boss: PgBoss, db: Queryable, professionalId: string): Promise<void> {
-  return enqueue(boss, db, QUEUES.searchSync, { professional_id: professionalId, enqueued_at: Date.now() }, { singletonKey: professionalId });
+/** What the command side sends with every change that search shows, and what the indexer consumes. */
+export interface ReadModelSyncJob {
+  professional_id: string;
+  /** ms since the epoch, taken inside the transaction that committed the change */
+  enqueued_at: number;
+}
+
+export function enqueueReadModelSync(boss: PgBoss, db: Queryable, professionalId: string, now = Date.now()): Promise<void> {
+  return enqueue(boss, db, QUEUES.readModelSync, { professional_id: professionalId, enqueued_at: now } satisfies ReadModelSyncJob);
 }

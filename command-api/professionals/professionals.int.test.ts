@@ -27,7 +27,7 @@ describe('professionals and availability', () => {
   const state = async (id: string) =>
     (await db.query(`SELECT search_version, name, rate_per_minute, active FROM professionals WHERE id = $1`, [id])).rows[0];
   const syncJobs = async (id: string) =>
-    (await db.query(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'search-sync' AND singleton_key = $1`, [id])).rows[0].n as number;
+    (await db.query(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'read-model-sync' AND data->>'professional_id' = $1`, [id])).rows[0].n as number;
 
   const validBody = () => ({
     name: 'Kofi Boateng',

@@ -1,6 +1,5 @@
-import { QUEUES } from '../../shared/queue.ts';
 import type { IndexerDeps } from '../deps.ts';
-import type { SearchSyncJob } from './search-sync.ts';
+import { requestSyncs } from './sync-read-model.ts';
 import { professionalsWithEndedRanges, professionalsWithWindowsIn } from './free-ranges-refresh.repository.ts';
 
 /**
@@ -9,7 +8,7 @@ import { professionalsWithEndedRanges, professionalsWithWindowsIn } from './free
  * - `ended`, every 5 minutes: professionals whose first free range ended, so next_free_start moves on;
  * - `horizon`, hourly: professionals with availability in the slice the horizon end just uncovered,
  *   so newly visible time becomes searchable within the hour.
- * It only enqueues ordinary search-sync jobs (coalesced per professional by the queue's singleton key).
+ * It only enqueues ordinary read-model-sync jobs (coalesced per professional by the sync worker).
  * Each run looks back three periods, so a missed run or two loses nothing; extra syncs are harmless.
  */
 export const FREE_RANGES_REFRESH_QUEUE = 'search-free-ranges-refresh';
@@ -22,7 +21,6 @@ const SCHEDULES: Record<RefreshScope, { cron: string; lookBackMs: number }> = {
 };
 
 const DAY_MS = 86_400_000;
-const INSERT_CHUNK = 1000;
 
 export async function scheduleFreeRangesRefresh(deps: IndexerDeps): Promise<void> {
   const { boss } = deps;
@@ -40,13 +38,7 @@ export async function scheduleFreeRangesRefresh(deps: IndexerDeps): Promise<void
 /** Enqueues a search sync for every professional whose document the clock has changed; returns how many. */
 export async function refreshFreeRanges(deps: IndexerDeps, scope: RefreshScope, now = new Date()): Promise<number> {
   const ids = await affectedProfessionals(deps, scope, now.getTime());
-  const enqueuedAt = Date.now();
-  for (let i = 0; i < ids.length; i += INSERT_CHUNK) {
-    await deps.boss.insert(
-      QUEUES.searchSync,
-      ids.slice(i, i + INSERT_CHUNK).map((id) => ({ data: { professional_id: id, enqueued_at: enqueuedAt } satisfies SearchSyncJob, singletonKey: id })),
-    );
-  }
+  await requestSyncs(deps, ids);
   if (ids.length > 0) deps.logger.info({ scope, professionals: ids.length }, 'free ranges refresh enqueued search syncs');
   return ids.length;
 }

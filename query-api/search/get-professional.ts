@@ -1,4 +1,5 @@
 import { fail, ok, type Result } from '../../shared/errors.ts';
+import { professionalTags } from '../../shared/search/cache-tags.ts';
 import type { ProfessionalDocument } from '../../shared/search/professional-document.ts';
 import type { QueryDeps } from '../deps.ts';
 import { timeElasticsearch } from '../metrics.ts';
@@ -17,7 +18,7 @@ export async function getProfessional(
   id: string,
 ): Promise<Result<{ body: string; cache: CacheStatus }, 'professional_not_found' | 'search_unavailable'>> {
   try {
-    const { body, cache } = await deps.cache(`doc:${id}`, async () => {
+    const { body, cache } = await deps.cache(`doc:${id}`, professionalTags(id), async () => {
       const doc = await timeElasticsearch(deps.metrics, 'get', () => getProfessionalDocument(deps.es, readModel(deps), id));
       return doc?.active ? JSON.stringify(professionalDetail(doc, new Date().toISOString())) : undefined;
     });

@@ -28,19 +28,19 @@ describe('single-flight response cache', () => {
   it('fills once for concurrent identical misses and answers the followers as hits', async () => {
     const cached = setup();
     const f = controlledFill();
-    const pending = Array.from({ length: 20 }, () => cached('k', f.fill));
+    const pending = Array.from({ length: 20 }, () => cached('k', [], f.fill));
     f.finish();
     const results = await Promise.all(pending);
     expect(f.calls()).to.equal(1);
     expect(results.filter((r) => r.cache === 'MISS')).to.have.length(1);
     expect(results.every((r) => r.body === 'body')).to.equal(true);
-    expect(await cached('k', f.fill)).to.deep.equal({ body: 'body', cache: 'HIT' });
+    expect(await cached('k', [], f.fill)).to.deep.equal({ body: 'body', cache: 'HIT' });
     expect(f.calls()).to.equal(1);
   });
 
   it('keeps different keys apart', async () => {
     const cached = setup();
-    const [a, b] = await Promise.all([cached('a', async () => 'A'), cached('b', async () => 'B')]);
+    const [a, b] = await Promise.all([cached('a', [], async () => 'A'), cached('b', [], async () => 'B')]);
     expect([a.body, b.body]).to.deep.equal(['A', 'B']);
   });
 
@@ -52,26 +52,26 @@ describe('single-flight response cache', () => {
       await new Promise((resolve) => setTimeout(resolve, 5));
       throw new Error('down');
     };
-    const results = await Promise.allSettled([cached('k', failing), cached('k', failing)]);
+    const results = await Promise.allSettled([cached('k', [], failing), cached('k', [], failing)]);
     expect(results.map((r) => r.status)).to.deep.equal(['rejected', 'rejected']);
     expect(calls).to.equal(1);
-    expect(await cached('k', async () => 'fresh')).to.deep.equal({ body: 'fresh', cache: 'MISS' });
+    expect(await cached('k', [], async () => 'fresh')).to.deep.equal({ body: 'fresh', cache: 'MISS' });
   });
 
   it('does not cache an empty fill (not found)', async () => {
     const cached = setup();
-    expect(await cached('k', async () => undefined)).to.deep.equal({ body: undefined, cache: 'MISS' });
-    expect(await cached('k', async () => 'now there')).to.deep.equal({ body: 'now there', cache: 'MISS' });
+    expect(await cached('k', [], async () => undefined)).to.deep.equal({ body: undefined, cache: 'MISS' });
+    expect(await cached('k', [], async () => 'now there')).to.deep.equal({ body: 'now there', cache: 'MISS' });
   });
 
   it('stores nothing at a TTL of 0 but still coalesces concurrent requests', async () => {
     const cached = setup(0);
     const f = controlledFill();
-    const pending = [cached('k', f.fill), cached('k', f.fill)];
+    const pending = [cached('k', [], f.fill), cached('k', [], f.fill)];
     f.finish();
     await Promise.all(pending);
     expect(f.calls()).to.equal(1);
-    expect((await cached('k', f.fill)).cache).to.equal('MISS');
+    expect((await cached('k', [], f.fill)).cache).to.equal('MISS');
     expect(f.calls()).to.equal(2);
   });
 });

@@ -1,4 +1,5 @@
 import type { TravelMode } from '../../shared/config.ts';
+import { searchTags } from '../../shared/search/cache-tags.ts';
 import { fail, ok, type Result } from '../../shared/errors.ts';
 import type { QueryDeps } from '../deps.ts';
 import { timeElasticsearch } from '../metrics.ts';
@@ -23,7 +24,7 @@ export async function searchProfessionals(
   after: SearchAfter | undefined,
 ): Promise<Result<{ body: string; cache: CacheStatus }, 'search_unavailable'>> {
   try {
-    const { body, cache } = await deps.cache(cacheKey(canonical, q), () => searchPage(deps, q, canonical, after));
+    const { body, cache } = await deps.cache(cacheKey(canonical, q), searchTags(q), () => searchPage(deps, q, canonical, after));
     return ok({ body: body!, cache });
   } catch (err) {
     if (!isElasticsearchUnavailable(err)) throw err;

@@ -210,7 +210,7 @@ export async function drainSearchSync(pool: Pool, schema: string, log: (msg: str
     // the schema name is validated by the config (a plain identifier)
     const { rows } = await pool.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM ${schema}.job WHERE name = $1 AND state IN ('created', 'retry', 'active')`,
-      [QUEUES.searchSync],
+      [QUEUES.readModelSync],
     );
     const waited = (Date.now() - started) / 1000;
     if (rows[0]!.n === 0) return round(waited, 1);

@@ -33,15 +33,16 @@ export async function syncProfessionals(
   deps: SyncDeps,
   requested: readonly string[],
   opts: { refresh: boolean | 'wait_for'; now?: Date } = { refresh: false },
-): Promise<Map<string, SyncOutcome>> {
+): Promise<{ outcomes: Map<string, SyncOutcome>; documents: Map<string, ProfessionalDocument> }> {
   const ids = [...new Set(requested)];
   const now = opts.now ?? new Date();
   const range = { from: now, to: new Date(now.getTime() + deps.horizonDays * DAY_MS) };
   const snapshots = await withSnapshot(deps.pool, (db) => readSnapshotsByIds(db, ids, range));
   const docs = snapshots.map((snapshot) => buildProfessionalDocument(snapshot, now, deps.horizonDays));
   // Professionals are never deleted by the command side; if a row is gone, so is its document.
-  const found = new Set(docs.map((doc) => doc.id));
-  return writeDocuments(deps, docs, ids.filter((id) => !found.has(id)), opts.refresh);
+  const documents = new Map(docs.map((doc) => [doc.id, doc]));
+  const outcomes = await writeDocuments(deps, docs, ids.filter((id) => !documents.has(id)), opts.refresh);
+  return { outcomes, documents };
 }
 
 /** Writes documents (each at its search_version) and removes others, in one bulk request; one outcome per id. */

@@ -1,0 +1,158 @@
+import type { DateRange, ProfessionalDocument } from './professional-document.ts';
+
+/**
+ * Narrow invalidation of cached search answers, shared by the query side (which tags each cached answer
+ * with what it depends on) and the indexer (which, once a new document is searchable, bumps the tags its
+ * change touched). A cached answer is served only while every tag it was stamped with keeps the generation
+ * it had before the answer was computed (see query-api/search/response-cache.ts).
+ *
+ * Tags:
+ * - `p:<id>`: anything about one professional (its detail page and slots);
+ * - `pc:<cell>`: what a search without a time window shows in an area (membership, order and fields
+ *   depend on profiles and next_free_start only);
+ * - `ac:<cell>:<day>`: free time in an area on one UTC day (searches with a time window);
+ * - `epoch`: everything (a reindex, or invalidations that could not be sent while Redis was away).
+ *
+ * Areas are cells of a 0.5° grid; a query whose circle would cover too many of them (huge radius near a
+ * pole) uses the cells of a coarse 10° grid instead, which the indexer always bumps too.
+ */
+export const EPOCH_TAG = 'epoch';
+
+const FINE_DEG = 0.5;
+const COARSE_DEG = 10;
+const MAX_FINE_CELLS = 256;
+// Elasticsearch's arc distance uses the mean Earth radius; the 1% margin keeps rounding on the safe side.
+const KM_PER_DEG_LAT = (6371.0088 * Math.PI) / 180;
+const MARGIN = 1.01;
+const DAY_MS = 86_400_000;
+
+export const professionalTag = (id: string) => `p:${id}`;
+
+function cell(lat: number, lon: number, deg: number): string {
+  const columns = Math.round(360 / deg);
+  const row = Math.floor((Math.min(lat, 89.999999) + 90) / deg);
+  const col = (((Math.floor((lon + 180) / deg)) % columns) + columns) % columns;
+  return `${deg === FINE_DEG ? 'f' : 'c'}${row}.${col}`;
+}
+
+const pointCells = (lat: number, lon: number) => [cell(lat, lon, FINE_DEG), cell(lat, lon, COARSE_DEG)];
+
+/** The cells of one grid that the bounding box of a circle touches, or undefined when they are too many. */
+function circleCells(lat: number, lon: number, radiusKm: number, deg: number, max: number): string[] | undefined {
+  const dLat = (radiusKm * MARGIN) / KM_PER_DEG_LAT;
+  const south = Math.max(-90, lat - dLat);
+  const north = Math.min(90, lat + dLat);
+  const widestCos = Math.cos((Math.min(89.9, Math.max(Math.abs(south), Math.abs(north))) * Math.PI) / 180);
+  const dLon = Math.min(180, (radiusKm * MARGIN) / (KM_PER_DEG_LAT * widestCos));
+  const rows = [Math.floor((Math.min(south, 89.999999) + 90) / deg), Math.floor((Math.min(north, 89.999999) + 90) / deg)];
+  const columns = Math.round(360 / deg);
+  const firstCol = Math.floor((lon - dLon + 180) / deg);
+  const lastCol = Math.min(firstCol + columns - 1, Math.floor((lon + dLon + 180) / deg));
+  if ((rows[1]! - rows[0]! + 1) * (lastCol - firstCol + 1) > max) return undefined;
+  const prefix = deg === FINE_DEG ? 'f' : 'c';
+  const cells: string[] = [];
+  for (let row = rows[0]!; row <= rows[1]!; row++) {
+    for (let col = firstCol; col <= lastCol; col++) cells.push(`${prefix}${row}.${((col % columns) + columns) % columns}`);
+  }
+  return cells;
+}
+
+function areaCells(lat: number, lon: number, radiusKm: number): string[] {
+  return circleCells(lat, lon, radiusKm, FINE_DEG, MAX_FINE_CELLS) ?? circleCells(lat, lon, radiusKm, COARSE_DEG, Infinity)!;
+}
+
+function days(fromMs: number, toMs: number): number[] {
+  const out: number[] = [];
+  for (let day = Math.floor(fromMs / DAY_MS); day <= Math.floor((toMs - 1) / DAY_MS); day++) out.push(day);
+  return out;
+}
+
+/** The tags of a cached search answer: its area, and with a time window, the area's free time on those days. */
+export function searchTags(q: { lat: number; long: number; location_radius_km: number; start_time?: Date; duration_minutes?: number }): string[] {
+  const cells = areaCells(q.lat, q.long, q.location_radius_km);
+  const tags = [EPOCH_TAG, ...cells.map((c) => `pc:${c}`)];
+  if (q.start_time && q.duration_minutes) {
+    const from = q.start_time.getTime();
+    for (const day of days(from, from + q.duration_minutes * 60_000)) for (const c of cells) tags.push(`ac:${c}:${day}`);
+  }
+  return tags;
+}
+
+/** The tags of a cached answer about one professional. */
+export function professionalTags(id: string): string[] {
+  return [EPOCH_TAG, professionalTag(id)];
+}
+
+/** What search shows of a document, apart from its free ranges. */
+type Shown = Pick<ProfessionalDocument, 'name' | 'category' | 'rate_per_minute' | 'currency' | 'location' | 'travel_modes' | 'active' | 'next_free_start'>;
+
+/** The API shows a next free start that has passed as "now". */
+const shownStart = (start: string | null, nowIso: string) => (start !== null && start < nowIso ? nowIso : start);
+
+function sameProfile(a: Shown, b: Shown, nowIso: string): boolean {
+  return (
+    a.name === b.name &&
+    a.category === b.category &&
+    a.rate_per_minute === b.rate_per_minute &&
+    a.currency === b.currency &&
+    a.location.lat === b.location.lat &&
+    a.location.lon === b.location.lon &&
+    a.active === b.active &&
+    shownStart(a.next_free_start, nowIso) === shownStart(b.next_free_start, nowIso) &&
+    a.travel_modes.join() === b.travel_modes.join()
+  );
+}
+
+/** Ranges from `nowIso` on: indexing at another instant clips the running range differently, which is no change. */
+function fromNow(ranges: readonly DateRange[], nowIso: string): string[] {
+  return ranges.filter((r) => r.lt > nowIso).map((r) => `${r.gte < nowIso ? nowIso : r.gte}|${r.lt}`);
+}
+
+export type IndexedView = Shown & { free_ranges: DateRange[] };
+
+/**
+ * The tags a change of one document touches, comparing what was indexed before with what is indexed now
+ * (either may be missing: created, removed). A superset is always safe; the point is to leave untouched the
+ * answers the change cannot affect. `now` is when the new document was built.
+ */
+export function changeTags(id: string, before: IndexedView | undefined, after: IndexedView | undefined, now: Date): string[] {
+  const tags = new Set([professionalTag(id)]);
+  const located = [before, after].filter((d): d is IndexedView => d !== undefined);
+  const cellsOf = located.flatMap((d) => pointCells(d.location.lat, d.location.lon));
+  const nowIso = now.toISOString();
+  const profileChanged = !before || !after || !sameProfile(before, after, nowIso);
+  if (profileChanged) for (const c of cellsOf) tags.add(`pc:${c}`);
+  // Free time that differs: with a changed profile, all of both documents' free time; else the ranges that differ.
+  const beforeRanges = fromNow(before?.free_ranges ?? [], nowIso);
+  const afterRanges = fromNow(after?.free_ranges ?? [], nowIso);
+  const afterSet = new Set(afterRanges);
+  const beforeSet = new Set(beforeRanges);
+  const differing = profileChanged
+    ? [...beforeRanges, ...afterRanges]
+    : [...beforeRanges.filter((r) => !afterSet.has(r)), ...afterRanges.filter((r) => !beforeSet.has(r))];
+  const touchedDays = new Set<number>();
+  for (const range of differing) {
+    const [gte, lt] = range.split('|') as [string, string];
+    for (const day of days(Date.parse(gte), Date.parse(lt))) touchedDays.add(day);
+  }
+  for (const day of touchedDays) for (const c of cellsOf) tags.add(`ac:${c}:${day}`);
+  return [...tags];
+}
+
+/**
+ * Where the cache lives in Redis, per namespace (the index alias, so deployments or test suites sharing a
+ * Redis never mix): entries, one generation counter per tag, and the channel on which the indexer
+ * announces new generations to the in-process near caches of every query-api instance.
+ */
+export function cacheLayout(namespace: string) {
+  const prefix = `search:${namespace}:`;
+  return {
+    entry: (key: string) => `${prefix}e:${key}`,
+    generation: (tag: string) => `${prefix}g:${tag}`,
+    generationPrefix: `${prefix}g:`,
+    channel: `${prefix}invalidations`,
+  };
+}
+
+/** How long a tag's generation is kept after its last bump: far longer than any cached answer lives. */
+export const GENERATION_TTL_MS = 86_400_000;
