@@ -95,8 +95,8 @@ async function* indexedVersions(deps: IndexerDeps, pageSize: number): AsyncGener
 
 /**
  * The differences that remain once in-flight syncs had time to land (read in real time, so a write that is
- * not yet refreshed counts), each re-synced: a document behind (or missing, or extra) gets a sync job; one
- * ahead of PostgreSQL first has its search_version raised past it, so the sync can replace it.
+ * not yet refreshed counts), each re-synced: a document behind (or extra) gets a sync job; one ahead of
+ * PostgreSQL (or missing) first has its search_version raised past it, so the sync can replace it.
  */
 async function stillDivergent(deps: IndexerDeps, candidates: Difference[]): Promise<string[]> {
   if (candidates.length === 0) return [];
@@ -111,7 +111,9 @@ async function stillDivergent(deps: IndexerDeps, candidates: Difference[]): Prom
     const version = indexed.get(id);
     const now = current.get(id);
     if (version === undefined && now === undefined) continue;
-    if (version === undefined || now === undefined) behind.push(id); // missing, or extra
+    // A document deleted by hand leaves a tombstone one version above it (for index.gc_deletes): go past it.
+    if (version === undefined) ahead.push({ id, version: now! + 1 });
+    else if (now === undefined) behind.push(id); // extra: the sync removes it
     else if (version > now) ahead.push({ id, version });
     else if (version < (postgres ?? now)) behind.push(id); // a version newer than the one compared is in flight: fine
   }

@@ -67,17 +67,28 @@ export function createResponseCache(opts: { redis?: Redis; ttlSeconds: number; n
   const near = new LRUCache<string, NearEntry>({ maxSize: MEMORY_MAX_BYTES, sizeCalculation: (e) => e.body.length + 64 * e.tags.length, ttl: ttlMs });
   /** The newest generation this instance heard of, per tag, since its subscription last (re)started. */
   const heard = new Map<string, number>();
-  const subscriber = redis.duplicate();
+  // Subscribed by hand on every (re)connection: the near cache is trusted only once the SUBSCRIBE is
+  // confirmed, since announcements made before that are lost.
+  const subscriber = redis.duplicate({ autoResubscribe: false });
   subscriber.on('error', () => {}); // the main client logs Redis outages
+  let subscribed = false;
   // Bumped whenever the subscription starts or breaks: a fill that spans one stores nothing in memory.
   let subscription = 0;
   subscriber.on('ready', () => {
-    subscription++;
-    near.clear();
-    heard.clear();
+    subscriber.subscribe(layout.channel).then(
+      () => {
+        subscription++;
+        near.clear();
+        heard.clear();
+        subscribed = true;
+      },
+      () => subscriber.disconnect(true),
+    );
   });
-  subscriber.on('close', () => subscription++);
-  subscriber.subscribe(layout.channel).catch(() => {}); // ioredis subscribes again after every reconnect
+  subscriber.on('close', () => {
+    subscribed = false;
+    subscription++;
+  });
   subscriber.on('message', (_channel: string, message: string) => {
     const parts = message.split(' ');
     for (let i = 0; i + 1 < parts.length; i += 2) {
@@ -85,7 +96,7 @@ export function createResponseCache(opts: { redis?: Redis; ttlSeconds: number; n
       if (generation > (heard.get(parts[i]!) ?? 0)) heard.set(parts[i]!, generation);
     }
   });
-  const nearUsable = () => subscriber.status === 'ready';
+  const nearUsable = () => subscribed;
   const nearCurrent = (entry: NearEntry) =>
     entry.tags.every((tag, i) => {
       const latest = heard.get(tag);
