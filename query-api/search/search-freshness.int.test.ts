@@ -78,20 +78,22 @@ describe('search freshness through the cache', function () {
     await eventually(async () => (await detail()).body.free_ranges.length === 2, WELL_BEFORE_TTL_MS);
   });
 
-  it('keeps cached answers that a change cannot affect: another area, and another day of the same area', async () => {
+  it('keeps cached answers that a change cannot affect: another area, other hours of the same area, profile-only searches', async () => {
     const kumasi = { lat: 6.6885, long: -1.6244, location_radius_km: 5, limit: 100 };
     const category = uniqueId('narrow').toLowerCase();
     const { pro, slot } = await searchablePro(category);
     const elsewhere = { ...kumasi, category, start_time: slot.start_time, duration_minutes: 60 };
     const otherDay = { ...slot, start_time: addMinutes(new Date(slot.start_time), 3 * 24 * 60).toISOString() };
+    const laterThatDay = { ...slot, start_time: addMinutes(new Date(slot.start_time), 120).toISOString() };
     const profiles = { ...accra, category };
-    for (const q of [elsewhere, otherDay, profiles]) await cachedOnBoth(q);
+    const untouched = [elsewhere, otherDay, laterThatDay, profiles];
+    for (const q of untouched) await cachedOnBoth(q);
 
     const client = await system.token('client', uniqueId('client'));
     expect((await book(system.command!.app, client, { professional_id: pro.id, start_time: slot.start_time, duration_minutes: 60 })).status).to.equal(201);
     await eventually(async () => !ids(await search(system.query!.url, slot)).includes(pro.id), WELL_BEFORE_TTL_MS);
 
-    for (const q of [elsewhere, otherDay, profiles]) {
+    for (const q of untouched) {
       const res = await search(system.query!.url, q);
       expect(res.headers['x-cache'], JSON.stringify(q)).to.equal('HIT');
     }

@@ -1,9 +1,8 @@
 import { expect } from 'chai';
-import { changeTags, EPOCH_TAG, professionalTags, searchTags, type IndexedView } from './cache-tags.ts';
+import { changeTags, differingTime, EPOCH_TAG, professionalTags, searchTags, type IndexedView } from './cache-tags.ts';
 
-const DAY = 86_400_000;
 const now = new Date('2027-03-10T09:00:00Z');
-const today = Math.floor(now.getTime() / DAY);
+const hour = (iso: string) => Math.floor(Date.parse(iso) / 3_600_000);
 
 function view(overrides: Partial<IndexedView> = {}): IndexedView {
   return {
@@ -36,13 +35,13 @@ describe('search cache tags', () => {
       expect(freeTimeTags(tags)).to.deep.equal([]);
     });
 
-    it('adds the free time of each cell on each UTC day a time window touches', () => {
-      const sameDay = searchTags({ ...query, start_time: new Date('2027-03-11T10:00:00Z'), duration_minutes: 60 });
-      const overMidnight = searchTags({ ...query, start_time: new Date('2027-03-11T23:30:00Z'), duration_minutes: 60 });
-      const cells = areaTags(sameDay).length;
-      expect(freeTimeTags(sameDay)).to.have.length(cells);
-      expect(freeTimeTags(overMidnight)).to.have.length(2 * cells);
-      expect(freeTimeTags(sameDay).every((t) => t.endsWith(`:${today + 1}`))).to.equal(true);
+    it('adds the free time of each cell in each hour a time window touches', () => {
+      const oneHour = searchTags({ ...query, start_time: new Date('2027-03-11T10:00:00Z'), duration_minutes: 60 });
+      const straddling = searchTags({ ...query, start_time: new Date('2027-03-11T23:30:00Z'), duration_minutes: 60 });
+      const cells = areaTags(oneHour).length;
+      expect(freeTimeTags(oneHour)).to.have.length(cells);
+      expect(freeTimeTags(straddling)).to.have.length(2 * cells);
+      expect(freeTimeTags(oneHour).every((t) => t.endsWith(`:${hour('2027-03-11T10:00:00Z')}`))).to.equal(true);
     });
 
     const wide = [
@@ -63,26 +62,53 @@ describe('search cache tags', () => {
     });
   });
 
+  describe('differingTime', () => {
+    const cases: Array<[string, Array<[number, number]>, Array<[number, number]>, Array<[number, number]>]> = [
+      ['nothing for equal sets', [[0, 10], [20, 30]], [[0, 10], [20, 30]], []],
+      ['the part cut out of a range', [[0, 10]], [[0, 4], [6, 10]], [[4, 6]]],
+      ['the part added to a range, merged with its neighbours', [[0, 4], [6, 10]], [[0, 10]], [[4, 6]]],
+      ['a whole range removed', [[0, 4], [6, 10]], [[0, 4]], [[6, 10]]],
+      ['both directions at once', [[0, 4]], [[2, 8]], [[0, 2], [4, 8]]],
+      ['everything against nothing', [], [[1, 3], [5, 7]], [[1, 3], [5, 7]]],
+      ['adjacent ranges as one span', [[0, 5], [5, 10]], [[0, 10]], []],
+    ];
+    for (const [name, a, b, expected] of cases) it(`gives ${name}`, () => expect(differingTime(a, b)).to.deep.equal(expected));
+  });
+
   describe('changeTags', () => {
-    const cases: Array<{ name: string; before: IndexedView | undefined; after: IndexedView | undefined; area: boolean; days: number[] }> = [
-      { name: 'a new document touches its area and all its free days', before: undefined, after: view(), area: true, days: [today + 1, today + 2] },
-      { name: 'a removed document touches its area and all its free days', before: view(), after: undefined, area: true, days: [today + 1, today + 2] },
-      { name: 'a rate change touches the area and every free day', before: view(), after: view({ rate_per_minute: 120 }), area: true, days: [today + 1, today + 2] },
+    const cases: Array<{ name: string; before: IndexedView | undefined; after: IndexedView | undefined; area: boolean; hours: number[] }> = [
+      { name: 'a new document touches its area', before: undefined, after: view(), area: true, hours: [] },
+      { name: 'a removed document touches its area', before: view(), after: undefined, area: true, hours: [] },
+      { name: 'a rate change touches the area', before: view(), after: view({ rate_per_minute: 120 }), area: true, hours: [] },
+      { name: 'a deactivation touches the area', before: view(), after: view({ active: false }), area: true, hours: [] },
       {
-        name: 'a booking on one day touches that day only, not the area',
+        name: 'a booking touches the hours it took, not the area',
         before: view(),
         after: view({
+          free_ranges: [
+            { gte: '2027-03-11T08:00:00.000Z', lt: '2027-03-11T17:00:00.000Z' },
+            { gte: '2027-03-12T08:00:00.000Z', lt: '2027-03-12T10:00:00.000Z' },
+            { gte: '2027-03-12T11:30:00.000Z', lt: '2027-03-12T17:00:00.000Z' },
+          ],
+        }),
+        area: false,
+        hours: [hour('2027-03-12T10:00:00Z'), hour('2027-03-12T11:00:00Z')],
+      },
+      {
+        name: 'a cancellation touches the hours it freed',
+        before: view({
           free_ranges: [
             { gte: '2027-03-11T08:00:00.000Z', lt: '2027-03-11T17:00:00.000Z' },
             { gte: '2027-03-12T08:00:00.000Z', lt: '2027-03-12T10:00:00.000Z' },
             { gte: '2027-03-12T11:00:00.000Z', lt: '2027-03-12T17:00:00.000Z' },
           ],
         }),
+        after: view(),
         area: false,
-        days: [today + 2],
+        hours: [hour('2027-03-12T10:00:00Z')],
       },
       {
-        name: 'a booking that moves the next free start touches the area too',
+        name: 'a booking that moves the next free start touches the area',
         before: view(),
         after: view({
           next_free_start: '2027-03-11T09:00:00.000Z',
@@ -92,24 +118,31 @@ describe('search cache tags', () => {
           ],
         }),
         area: true,
-        days: [today + 1, today + 2],
+        hours: [],
       },
       {
         name: 'a running range indexed at another instant is no change',
         before: view({ next_free_start: '2027-03-10T08:30:00.000Z', free_ranges: [{ gte: '2027-03-10T08:30:00.000Z', lt: '2027-03-10T17:00:00.000Z' }] }),
         after: view({ next_free_start: '2027-03-10T09:00:00.000Z', free_ranges: [{ gte: '2027-03-10T09:00:00.000Z', lt: '2027-03-10T17:00:00.000Z' }] }),
         area: false,
-        days: [],
+        hours: [],
       },
-      { name: 'rewriting the same document touches only the professional', before: view(), after: view(), area: false, days: [] },
+      {
+        name: 'a long new window touches the area rather than hundreds of hours',
+        before: view(),
+        after: view({ free_ranges: [...view().free_ranges, { gte: '2027-03-20T00:00:00.000Z', lt: '2027-04-20T00:00:00.000Z' }] }),
+        area: true,
+        hours: [],
+      },
+      { name: 'rewriting the same document touches only the professional', before: view(), after: view(), area: false, hours: [] },
     ];
     for (const c of cases) {
       it(c.name, () => {
         const tags = changeTags('pro1', c.before, c.after, now);
         expect(tags).to.include('p:pro1');
         expect(areaTags(tags).length > 0, 'area tags').to.equal(c.area);
-        const days = [...new Set(freeTimeTags(tags).map((t) => Number(t.split(':').pop())))].sort();
-        expect(days).to.deep.equal(c.days);
+        const hours = [...new Set(freeTimeTags(tags).map((t) => Number(t.split(':').pop())))].sort();
+        expect(hours).to.deep.equal(c.hours);
       });
     }
 

@@ -10,7 +10,8 @@ import type { DateRange, ProfessionalDocument } from './professional-document.ts
  * - `p:<id>`: anything about one professional (its detail page and slots);
  * - `pc:<cell>`: what a search without a time window shows in an area (membership, order and fields
  *   depend on profiles and next_free_start only);
- * - `ac:<cell>:<day>`: free time in an area on one UTC day (searches with a time window);
+ * - `ac:<cell>:<hour>`: free time in an area during one hour (searches with a time window): a change of free
+ *   time can only change the answer of a time-window search whose window meets the time that changed;
  * - `epoch`: everything (a reindex, or invalidations that could not be sent while Redis was away).
  *
  * Areas are cells of a 0.5° grid; a query whose circle would cover too many of them (huge radius near a
@@ -24,7 +25,8 @@ const MAX_FINE_CELLS = 256;
 // Elasticsearch's arc distance uses the mean Earth radius; the 1% margin keeps rounding on the safe side.
 const KM_PER_DEG_LAT = (6371.0088 * Math.PI) / 180;
 const MARGIN = 1.01;
-const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+const MAX_HOUR_TAGS = 240;
 
 export const professionalTag = (id: string) => `p:${id}`;
 
@@ -61,19 +63,19 @@ function areaCells(lat: number, lon: number, radiusKm: number): string[] {
   return circleCells(lat, lon, radiusKm, FINE_DEG, MAX_FINE_CELLS) ?? circleCells(lat, lon, radiusKm, COARSE_DEG, Infinity)!;
 }
 
-function days(fromMs: number, toMs: number): number[] {
+function hours(fromMs: number, toMs: number): number[] {
   const out: number[] = [];
-  for (let day = Math.floor(fromMs / DAY_MS); day <= Math.floor((toMs - 1) / DAY_MS); day++) out.push(day);
+  for (let hour = Math.floor(fromMs / HOUR_MS); hour <= Math.floor((toMs - 1) / HOUR_MS); hour++) out.push(hour);
   return out;
 }
 
-/** The tags of a cached search answer: its area, and with a time window, the area's free time on those days. */
+/** The tags of a cached search answer: its area, and with a time window, the area's free time in those hours. */
 export function searchTags(q: { lat: number; long: number; location_radius_km: number; start_time?: Date; duration_minutes?: number }): string[] {
   const cells = areaCells(q.lat, q.long, q.location_radius_km);
   const tags = [EPOCH_TAG, ...cells.map((c) => `pc:${c}`)];
   if (q.start_time && q.duration_minutes) {
     const from = q.start_time.getTime();
-    for (const day of days(from, from + q.duration_minutes * 60_000)) for (const c of cells) tags.push(`ac:${c}:${day}`);
+    for (const hour of hours(from, from + q.duration_minutes * 60_000)) for (const c of cells) tags.push(`ac:${c}:${hour}`);
   }
   return tags;
 }
@@ -103,9 +105,24 @@ function sameProfile(a: Shown, b: Shown, nowIso: string): boolean {
   );
 }
 
-/** Ranges from `nowIso` on: indexing at another instant clips the running range differently, which is no change. */
-function fromNow(ranges: readonly DateRange[], nowIso: string): string[] {
-  return ranges.filter((r) => r.lt > nowIso).map((r) => `${r.gte < nowIso ? nowIso : r.gte}|${r.lt}`);
+/** Free time from `now` on, in epoch ms: indexing at another instant clips the running range differently, which is no change. */
+function fromNow(ranges: readonly DateRange[], now: number): Array<[number, number]> {
+  return ranges.map((r): [number, number] => [Math.max(Date.parse(r.gte), now), Date.parse(r.lt)]).filter(([start, end]) => end > start);
+}
+
+/** The time that is free in exactly one of two sets of disjoint ranges (their symmetric difference). */
+export function differingTime(a: ReadonlyArray<[number, number]>, b: ReadonlyArray<[number, number]>): Array<[number, number]> {
+  const bounds = [...new Set([...a.flat(), ...b.flat()])].sort((x, y) => x - y);
+  const covers = (set: ReadonlyArray<[number, number]>, t: number) => set.some(([start, end]) => start <= t && t < end);
+  const out: Array<[number, number]> = [];
+  for (let i = 0; i + 1 < bounds.length; i++) {
+    const [start, end] = [bounds[i]!, bounds[i + 1]!];
+    if (covers(a, start) === covers(b, start)) continue;
+    const last = out[out.length - 1];
+    if (last && last[1] === start) last[1] = end;
+    else out.push([start, end]);
+  }
+  return out;
 }
 
 export type IndexedView = Shown & { free_ranges: DateRange[] };
@@ -114,28 +131,27 @@ export type IndexedView = Shown & { free_ranges: DateRange[] };
  * The tags a change of one document touches, comparing what was indexed before with what is indexed now
  * (either may be missing: created, removed). A superset is always safe; the point is to leave untouched the
  * answers the change cannot affect. `now` is when the new document was built.
+ *
+ * A changed profile (or a new or removed document) touches its area, which every search there carries.
+ * Otherwise only the free time that changed matters: a time-window search asks whether one free range
+ * contains its window, and that answer can only change if the window meets time that became free or busy.
  */
 export function changeTags(id: string, before: IndexedView | undefined, after: IndexedView | undefined, now: Date): string[] {
   const tags = new Set([professionalTag(id)]);
   const located = [before, after].filter((d): d is IndexedView => d !== undefined);
   const cellsOf = located.flatMap((d) => pointCells(d.location.lat, d.location.lon));
-  const nowIso = now.toISOString();
-  const profileChanged = !before || !after || !sameProfile(before, after, nowIso);
-  if (profileChanged) for (const c of cellsOf) tags.add(`pc:${c}`);
-  // Free time that differs: with a changed profile, all of both documents' free time; else the ranges that differ.
-  const beforeRanges = fromNow(before?.free_ranges ?? [], nowIso);
-  const afterRanges = fromNow(after?.free_ranges ?? [], nowIso);
-  const afterSet = new Set(afterRanges);
-  const beforeSet = new Set(beforeRanges);
-  const differing = profileChanged
-    ? [...beforeRanges, ...afterRanges]
-    : [...beforeRanges.filter((r) => !afterSet.has(r)), ...afterRanges.filter((r) => !beforeSet.has(r))];
-  const touchedDays = new Set<number>();
-  for (const range of differing) {
-    const [gte, lt] = range.split('|') as [string, string];
-    for (const day of days(Date.parse(gte), Date.parse(lt))) touchedDays.add(day);
+  if (!before || !after || !sameProfile(before, after, now.toISOString())) {
+    for (const c of cellsOf) tags.add(`pc:${c}`);
+    return [...tags];
   }
-  for (const day of touchedDays) for (const c of cellsOf) tags.add(`ac:${c}:${day}`);
+  const changed = differingTime(fromNow(before.free_ranges, now.getTime()), fromNow(after.free_ranges, now.getTime()));
+  const touched = new Set(changed.flatMap(([start, end]) => hours(start, end)));
+  // Beyond that many hours, the area's tag (carried by time-window searches too) is the cheaper superset.
+  if (touched.size > MAX_HOUR_TAGS) {
+    for (const c of cellsOf) tags.add(`pc:${c}`);
+    return [...tags];
+  }
+  for (const hour of touched) for (const c of cellsOf) tags.add(`ac:${c}:${hour}`);
   return [...tags];
 }
 
