@@ -16,7 +16,10 @@
  * against the alias. External versions (search_version) make every one of these writes order-safe:
  * an older snapshot never replaces a newer document, so the catch-up and the workers may race freely.
  */
+import { once } from 'node:events';
 import cliProgress from 'cli-progress';
+import { invalidateEverything } from '../indexer/jobs/cache-invalidator.ts';
+import { createRedis } from '../shared/redis.ts';
 import { loadConfig } from '../shared/config.ts';
 import { createPool, type Pool, type Queryable } from '../shared/db/pool.ts';
 import { createElasticsearchClient, type ElasticsearchClient } from '../shared/elasticsearch.ts';
@@ -160,11 +163,19 @@ async function main(): Promise<void> {
   const logger = createLogger({ name: 'reindex', level: config.logLevel });
   const pool = createPool(config.database, 'reindex');
   const es = createElasticsearchClient(config.elasticsearch);
+  const redis = config.redisUrl ? createRedis(config.redisUrl, logger) : undefined;
   try {
     const result = await reindex(
       { pool, es, alias: config.elasticsearch.alias, horizonDays: config.search.horizonDays, logger },
       { progress: Boolean(process.stderr.isTTY) },
     );
+    // What the catch-up wrote did not go through the indexer, which invalidates the cache.
+    if (redis) {
+      if (redis.status !== 'ready') await once(redis, 'ready', { signal: AbortSignal.timeout(5000) }).catch(() => {});
+      await invalidateEverything(redis, config.elasticsearch.alias).catch((err: unknown) =>
+        logger.warn({ err: (err as Error).message }, 'could not invalidate the search cache; cached answers expire within SEARCH_CACHE_TTL_S'),
+      );
+    }
     process.stdout.write(
       `Reindexed ${result.loaded} professionals into ${result.index}; alias ${config.elasticsearch.alias} swapped` +
         `${result.previous.length ? ` from ${result.previous.join(', ')} (dropped)` : ''}; ${result.caughtUp} changed during the reindex re-synced.\n`,
@@ -172,6 +183,7 @@ async function main(): Promise<void> {
   } finally {
     await pool.end();
     await es.close();
+    redis?.disconnect();
   }
 }
 

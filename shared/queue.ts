@@ -28,7 +28,7 @@ const DEFINITIONS: Queue[] = [
     retryLimit: 1000,
     retryDelay: 1,
     retryBackoff: true,
-    retryDelayMax: 30,
+    retryDelayMax: 10,
     expireInSeconds: 60,
     heartbeatSeconds: 10,
     deleteAfterSeconds: 3600,

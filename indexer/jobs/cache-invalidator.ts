@@ -23,6 +23,16 @@ return #KEYS`;
 
 const RETRY_MS = 1000;
 
+function bump(redis: Redis, namespace: string, tags: readonly string[]) {
+  const layout = cacheLayout(namespace);
+  return redis.eval(BUMP_SCRIPT, tags.length, ...tags.map(layout.generation), GENERATION_TTL_MS, layout.channel, ...tags);
+}
+
+/** Invalidates every cached search answer of this namespace (after a reindex, say). */
+export async function invalidateEverything(redis: Redis, namespace: string): Promise<void> {
+  await bump(redis, namespace, [EPOCH_TAG]);
+}
+
 /**
  * Invalidations that cannot reach Redis are not queued one by one: the epoch tag (which every cached
  * answer carries) is bumped instead as soon as Redis answers again, so nothing cached before or during the
@@ -32,16 +42,12 @@ const RETRY_MS = 1000;
 export function createCacheInvalidator(opts: { redis?: Redis; namespace: string; logger: Logger; onError?: () => void }): CacheInvalidator {
   const { redis, logger } = opts;
   if (!redis) return { invalidate: async () => {}, close: () => {} };
-  const layout = cacheLayout(opts.namespace);
   let epochOwed = true;
-
-  const bump = (tags: readonly string[]) =>
-    redis.eval(BUMP_SCRIPT, tags.length, ...tags.map(layout.generation), GENERATION_TTL_MS, layout.channel, ...tags);
 
   const payEpoch = async () => {
     if (!epochOwed || redis.status !== 'ready') return;
     try {
-      await bump([EPOCH_TAG]);
+      await invalidateEverything(redis, opts.namespace);
       epochOwed = false;
       logger.info('search cache epoch bumped: answers cached before now are no longer served');
     } catch {
@@ -58,7 +64,7 @@ export function createCacheInvalidator(opts: { redis?: Redis; namespace: string;
       if (epochOwed) return payEpoch();
       try {
         if (redis.status !== 'ready') throw new Error(`redis ${redis.status}`);
-        await bump(tags);
+        await bump(redis, opts.namespace, tags);
       } catch (err) {
         epochOwed = true;
         opts.onError?.();

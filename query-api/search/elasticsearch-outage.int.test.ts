@@ -4,6 +4,7 @@ import request from 'supertest';
 import { services } from '../../scripts/testing/services.ts';
 import { startTestSystem, type TestSystem } from '../../scripts/testing/system.ts';
 import { addMinutes, book, eventually, givenProfessional, hoursFromNow, uniqueId } from '../../scripts/testing/builders.ts';
+import { checkIndex } from '../../scripts/check-index.ts';
 
 /**
  * A TCP proxy in front of the real Elasticsearch that can refuse connections (node down) or accept
@@ -57,7 +58,7 @@ async function startFaultProxy(target: URL) {
 }
 
 describe('search while Elasticsearch is unavailable', function () {
-  this.timeout(60_000);
+  this.timeout(90_000);
   let system: TestSystem;
   let proxy: Awaited<ReturnType<typeof startFaultProxy>>;
 
@@ -111,5 +112,28 @@ describe('search while Elasticsearch is unavailable', function () {
     // the rest of the window is still free
     const later = await search({ ...slot, start_time: addMinutes(pro.window.start, 30).toISOString(), duration_minutes: 90 });
     expect(later.body.data.map((row: { id: string }) => row.id)).to.include(pro.id);
+  });
+
+  it('loses no write of a burst made while Elasticsearch is down: the read model converges once it is back', async () => {
+    const pros = await Promise.all(Array.from({ length: 3 }, () => givenProfessional(system, { category: 'burst' }, { start: hoursFromNow(40), end: hoursFromNow(48) })));
+    const admin = await system.token('admin', 'admin-1');
+    const client = await system.token('client', uniqueId('client'));
+    await proxy.down();
+    try {
+      const writes = pros.flatMap((pro, i) => [
+        request(system.command!.app).patch(`/professionals/${pro.id}`).set('Authorization', `Bearer ${admin}`).send({ rate_per_minute: 200 + i }),
+        book(system.command!.app, client, { professional_id: pro.id, start_time: addMinutes(pro.window.start, 60 * i).toISOString(), duration_minutes: 60 }),
+      ]);
+      const statuses = (await Promise.all(writes)).map((r) => r.status);
+      expect(statuses.every((st) => st === 200 || st === 201), statuses.join()).to.equal(true);
+    } finally {
+      await proxy.up();
+    }
+    const { deps } = system.indexer!;
+    const differences = await checkIndex(
+      { pool: deps.pool, es: deps.es, alias: system.config.elasticsearch.alias, horizonDays: system.config.search.horizonDays },
+      { settleMs: 45_000 },
+    );
+    expect(differences).to.deep.equal([]);
   });
 });

@@ -50,7 +50,7 @@ export interface BookingResults {
 export const DURATION_MINUTES = 60;
 const CONTENTION_REQUESTS = 500;
 // One day per phase (0 = tomorrow), see slotSequence.
-export const BOOKING_DAYS = { sql: 0, http: 1, contention: 2, freshnessProbes: 3, freshnessWriters: 4 } as const;
+export const BOOKING_DAYS = { sql: 0, http: 1, contention: 2, freshnessProbes: 3, freshnessWriters: 4, mixedWriters: 7 } as const;
 
 export async function benchBooking(system: BenchSystem, ds: Dataset, run: RunSettings, log: (msg: string) => void): Promise<BookingResults> {
   const token = await signToken(system.jwtSecret, { sub: 'bench-client', role: 'client', email: 'bench@example.com' });

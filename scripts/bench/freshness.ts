@@ -1,12 +1,11 @@
 /**
- * Freshness: how long after a booking's 201 the booked slot stops being offered by search, while other
- * bookings keep being written. Each probe books a slot its professional is known (by search) to have free,
- * then repeats the availability-filtered search query-api runs (the professional's id, active, and a
- * free range that contains the slot) straight at Elasticsearch until the professional is gone from it.
- * Straight at Elasticsearch, so that neither the query-api cache nor its TTL is part of the number.
+ * Freshness as a client sees it, through query-api and its cache: how long after a booking's 201 the
+ * booked slot stops being offered by a search answer that was cached (warm, X-Cache: HIT) when the booking
+ * was made, while other bookings keep being written. Each probe asks query-api for an availability search
+ * around one professional until it is answered from the cache with that professional in it, books the
+ * slot, then repeats the same search until the professional is gone from it.
  */
 import { signToken } from '../../shared/auth.ts';
-import { createElasticsearchClient, type ElasticsearchClient } from '../../shared/elasticsearch.ts';
 import { BOOKING_DAYS, bookingBody, DURATION_MINUTES } from './booking-bench.ts';
 import { slotSequence, type Dataset, type Slot } from './dataset.ts';
 import { percentile, round, sleep } from './measure.ts';
@@ -20,6 +19,8 @@ export interface FreshnessResult {
   max: number;
   /** probes whose slot was still offered after TIMEOUT_MS */
   timeouts: number;
+  /** probes whose search was answered from the cache just before the booking (all of them, normally) */
+  warm_before_booking: number;
   /** bookings written meanwhile by the background writers */
   background_bookings: number;
   poll_interval_ms: number;
@@ -33,8 +34,6 @@ const TIMEOUT_MS = 15_000;
 export async function benchFreshness(system: BenchSystem, ds: Dataset, seconds: number, log: (msg: string) => void): Promise<FreshnessResult> {
   const token = await signToken(system.jwtSecret, { sub: 'bench-freshness', role: 'client' });
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-  const es = createElasticsearchClient(system.config.elasticsearch);
-  const alias = system.config.elasticsearch.alias;
   let keys = 0;
   const book = async (slot: Slot) => {
     const res = await fetch(`${system.urls.command_api}/bookings`, {
@@ -49,18 +48,25 @@ export async function benchFreshness(system: BenchSystem, ds: Dataset, seconds: 
   const deadline = performance.now() + seconds * 1000;
   const lags: number[] = [];
   let timeouts = 0;
+  let warm = 0;
   let background = 0;
   const probeSlots = slotSequence(ds, BOOKING_DAYS.freshnessProbes);
   const writerSlots = slotSequence(ds, BOOKING_DAYS.freshnessWriters);
-  log(`freshness: ${PROBES} probes (booking, then searching every ${POLL_MS} ms) while ${WRITERS} writers keep booking, for ${seconds} s`);
-  try {
+  log(`freshness: ${PROBES} probes (a cached search, a booking, then the search every ${POLL_MS} ms) while ${WRITERS} writers keep booking, for ${seconds} s`);
+  {
     const probe = async () => {
       while (performance.now() < deadline) {
         const slot = probeSlots();
-        if (!(await offered(es, alias, slot))) continue; // not a measurement: search never offered it
+        const query = await probeQuery(system.urls.query_api, slot);
+        if (!query) continue;
+        // warm: answered from the cache, with the slot offered (else not a measurement)
+        let cached = await offered(query, slot);
+        if (cached.offered && !cached.hit) cached = await offered(query, slot);
+        if (!cached.offered) continue;
         if (!(await book(slot))) continue;
+        if (cached.hit) warm++;
         const booked = performance.now();
-        while (await offered(es, alias, slot)) {
+        while ((await offered(query, slot)).offered) {
           if (performance.now() - booked > TIMEOUT_MS) break;
           await sleep(POLL_MS);
         }
@@ -73,8 +79,6 @@ export async function benchFreshness(system: BenchSystem, ds: Dataset, seconds: 
       while (performance.now() < deadline) if (await book(writerSlots())) background++;
     };
     await Promise.all([...Array.from({ length: PROBES }, probe), ...Array.from({ length: WRITERS }, writer)]);
-  } finally {
-    await es.close();
   }
   const result = {
     samples: lags.length,
@@ -83,6 +87,7 @@ export async function benchFreshness(system: BenchSystem, ds: Dataset, seconds: 
     p99: round(percentile(lags, 99), 0),
     max: round(Math.max(...lags), 0),
     timeouts,
+    warm_before_booking: warm,
     background_bookings: background,
     poll_interval_ms: POLL_MS,
   };
@@ -90,23 +95,25 @@ export async function benchFreshness(system: BenchSystem, ds: Dataset, seconds: 
   return result;
 }
 
-/** The availability filter of query-api's search, narrowed to one professional. */
-async function offered(es: ElasticsearchClient, alias: string, slot: Slot): Promise<boolean> {
-  const end = new Date(new Date(slot.start_time).getTime() + DURATION_MINUTES * 60_000).toISOString();
-  const response = await es.search({
-    index: alias,
-    size: 0,
-    track_total_hits: true,
-    query: {
-      bool: {
-        filter: [
-          { term: { id: slot.professional_id } },
-          { term: { active: true } },
-          { range: { free_ranges: { gte: slot.start_time, lt: end, relation: 'contains' } } },
-        ],
-      },
-    },
+/** An availability search for the slot around its professional (its place and category, from query-api). */
+async function probeQuery(queryApi: string, slot: Slot): Promise<string | undefined> {
+  const res = await fetch(`${queryApi}/search/professionals/${slot.professional_id}`);
+  if (res.status !== 200) return undefined;
+  const pro = (await res.json()) as { category: string; location: { lat: number; long: number } };
+  const params = new URLSearchParams({
+    lat: String(pro.location.lat),
+    long: String(pro.location.long),
+    location_radius_km: '0.5',
+    category: pro.category,
+    start_time: slot.start_time,
+    duration_minutes: String(DURATION_MINUTES),
+    limit: '100',
   });
-  const total = response.hits.total;
-  return (typeof total === 'number' ? total : (total?.value ?? 0)) > 0;
+  return `${queryApi}/search/professionals?${params}`;
+}
+
+async function offered(query: string, slot: Slot): Promise<{ offered: boolean; hit: boolean }> {
+  const res = await fetch(query);
+  const body = (await res.json()) as { data?: Array<{ id: string }> };
+  return { offered: (body.data ?? []).some((row) => row.id === slot.professional_id), hit: res.headers.get('x-cache') === 'HIT' };
 }

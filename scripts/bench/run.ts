@@ -15,6 +15,7 @@ import pg from 'pg';
 import { benchBooking } from './booking-bench.ts';
 import { buildDataset } from './dataset.ts';
 import { benchFreshness } from './freshness.ts';
+import { benchMixedCache } from './cache-bench.ts';
 import { round, type RunSettings } from './measure.ts';
 import { buildReport, machineInfo, targetLines, writeReport, type Memory } from './report.ts';
 import { benchSearch } from './search-bench.ts';
@@ -87,6 +88,7 @@ async function main(): Promise<number> {
     const search = await benchSearch(sys, dataset, mode.run, log);
     const booking = await benchBooking(sys, dataset, mode.run, log);
     const freshness = await benchFreshness(sys, dataset, mode.freshnessS, log);
+    const cache = await benchMixedCache(sys, dataset, mode.freshnessS, log);
     clearInterval(sampler);
     const cpu = cpuShares(cpuBefore, cpuSnapshot());
     log(`CPU while measuring: machine ${cpu.machine_busy}, bench ${cpu.bench}, other processes ${cpu.other}, steal ${cpu.steal} (shares of ${os.cpus().length} CPUs)`);
@@ -101,6 +103,7 @@ async function main(): Promise<number> {
       search,
       booking,
       freshness,
+      cache,
       idleKb,
       peakKb: sys.memory('VmHWM'),
       underLoadKb,
