@@ -24,6 +24,7 @@ function view(overrides: Partial<IndexedView> = {}): IndexedView {
 
 const areaTags = (tags: string[]) => tags.filter((t) => t.startsWith('pc:'));
 const freeTimeTags = (tags: string[]) => tags.filter((t) => t.startsWith('ac:'));
+const overlap = (a: string[], b: string[]) => a.some((t) => b.includes(t));
 const query = { lat: 5.6037, long: -0.187, location_radius_km: 10 };
 
 describe('search cache tags', () => {
@@ -141,10 +142,22 @@ describe('search cache tags', () => {
         const tags = changeTags('pro1', c.before, c.after, now);
         expect(tags).to.include('p:pro1');
         expect(areaTags(tags).length > 0, 'area tags').to.equal(c.area);
-        const hours = [...new Set(freeTimeTags(tags).map((t) => Number(t.split(':').pop())))].sort();
+        const hours = [...new Set(freeTimeTags(tags).map((t) => Number(t.split(':').pop()!.split('/')[0])))].sort();
         expect(hours).to.deep.equal(c.hours);
       });
     }
+
+    it('narrows by category: a plumber’s change reaches plumber searches and searches of any category, not electrician searches', () => {
+      const booking = changeTags('pro1', view(), view({ free_ranges: [{ gte: '2027-03-11T08:00:00.000Z', lt: '2027-03-11T10:00:00.000Z' }] }), now);
+      const window = { start_time: new Date('2027-03-11T12:00:00Z'), duration_minutes: 60 };
+      expect(overlap(booking, searchTags({ ...query, ...window, category: 'plumber' }))).to.equal(true);
+      expect(overlap(booking, searchTags({ ...query, ...window }))).to.equal(true);
+      expect(overlap(booking, searchTags({ ...query, ...window, category: 'electrician' }))).to.equal(false);
+      const recategorised = changeTags('pro1', view(), view({ category: 'car mechanic' }), now);
+      expect(overlap(recategorised, searchTags({ ...query, category: 'car mechanic' }))).to.equal(true);
+      expect(overlap(recategorised, searchTags({ ...query, category: 'plumber' }))).to.equal(true);
+      expect(recategorised.every((t) => !t.includes(' ')), 'no spaces: tags travel space-separated').to.equal(true);
+    });
 
     it('touches the cells of both the old and the new location when a professional moves', () => {
       const moved = changeTags('pro1', view(), view({ location: { lat: 6.7, lon: -1.6 } }), now);

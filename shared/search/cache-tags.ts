@@ -12,6 +12,8 @@ import type { DateRange, ProfessionalDocument } from './professional-document.ts
  *   depend on profiles and next_free_start only);
  * - `ac:<cell>:<hour>`: free time in an area during one hour (searches with a time window): a change of free
  *   time can only change the answer of a time-window search whose window meets the time that changed;
+ * - both narrowed by category (`pc:<cell>/<category>`, `ac:<cell>:<hour>/<category>`) for searches that
+ *   name one: a plumber's booking leaves cached searches for electricians alone;
  * - `epoch`: everything (a reindex, or invalidations that could not be sent while Redis was away).
  *
  * Areas are cells of a 0.5° grid; a query whose circle would cover too many of them (huge radius near a
@@ -69,13 +71,17 @@ function hours(fromMs: number, toMs: number): number[] {
   return out;
 }
 
+// Tags travel space-separated on the invalidation channel: categories (which may hold spaces) are encoded.
+const ofCategory = (category: string | undefined) => (category === undefined ? '' : `/${encodeURIComponent(category)}`);
+
 /** The tags of a cached search answer: its area, and with a time window, the area's free time in those hours. */
-export function searchTags(q: { lat: number; long: number; location_radius_km: number; start_time?: Date; duration_minutes?: number }): string[] {
+export function searchTags(q: { lat: number; long: number; location_radius_km: number; category?: string; start_time?: Date; duration_minutes?: number }): string[] {
   const cells = areaCells(q.lat, q.long, q.location_radius_km);
-  const tags = [EPOCH_TAG, ...cells.map((c) => `pc:${c}`)];
+  const suffix = ofCategory(q.category);
+  const tags = [EPOCH_TAG, ...cells.map((c) => `pc:${c}${suffix}`)];
   if (q.start_time && q.duration_minutes) {
     const from = q.start_time.getTime();
-    for (const hour of hours(from, from + q.duration_minutes * 60_000)) for (const c of cells) tags.push(`ac:${c}:${hour}`);
+    for (const hour of hours(from, from + q.duration_minutes * 60_000)) for (const c of cells) tags.push(`ac:${c}:${hour}${suffix}`);
   }
   return tags;
 }
@@ -139,19 +145,19 @@ export type IndexedView = Shown & { free_ranges: DateRange[] };
 export function changeTags(id: string, before: IndexedView | undefined, after: IndexedView | undefined, now: Date): string[] {
   const tags = new Set([professionalTag(id)]);
   const located = [before, after].filter((d): d is IndexedView => d !== undefined);
-  const cellsOf = located.flatMap((d) => pointCells(d.location.lat, d.location.lon));
-  if (!before || !after || !sameProfile(before, after, now.toISOString())) {
-    for (const c of cellsOf) tags.add(`pc:${c}`);
+  // every search these documents could appear in: any category, or theirs
+  const suffixes = ['', ...new Set(located.map((d) => ofCategory(d.category)))];
+  const cellsOf = located.flatMap((d) => pointCells(d.location.lat, d.location.lon).flatMap((c) => suffixes.map((suffix) => ({ c, suffix }))));
+  const areaTags = () => {
+    for (const { c, suffix } of cellsOf) tags.add(`pc:${c}${suffix}`);
     return [...tags];
-  }
+  };
+  if (!before || !after || !sameProfile(before, after, now.toISOString())) return areaTags();
   const changed = differingTime(fromNow(before.free_ranges, now.getTime()), fromNow(after.free_ranges, now.getTime()));
   const touched = new Set(changed.flatMap(([start, end]) => hours(start, end)));
   // Beyond that many hours, the area's tag (carried by time-window searches too) is the cheaper superset.
-  if (touched.size > MAX_HOUR_TAGS) {
-    for (const c of cellsOf) tags.add(`pc:${c}`);
-    return [...tags];
-  }
-  for (const hour of touched) for (const c of cellsOf) tags.add(`ac:${c}:${hour}`);
+  if (touched.size > MAX_HOUR_TAGS) return areaTags();
+  for (const hour of touched) for (const { c, suffix } of cellsOf) tags.add(`ac:${c}:${hour}${suffix}`);
   return [...tags];
 }
 
