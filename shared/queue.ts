@@ -89,7 +89,7 @@ export async function startBoss(boss: PgBoss): Promise<void> {
   await boss.start();
   for (const { name, policy: _policy, partition: _partition, ...options } of DEFINITIONS) {
     if (!(await boss.getQueue(name))) await boss.createQueue(name, { policy: _policy, ...options });
-    else await boss.updateQueue(name, options);
+    else if (Object.keys(options).length > 0) await boss.updateQueue(name, options);
   }
 }
 

@@ -19,7 +19,8 @@ describe('hold expiry', () => {
 
   async function hold() {
     const pro = await givenProfessional(system);
-    const res = await book(system.command!.app, await system.token('client', uniqueId('c')), {
+    const client = uniqueId('c');
+    const res = await book(system.command!.app, await system.token('client', client, { email: `${client}@example.com` }), {
       professional_id: pro.id,
       start_time: pro.window.start.toISOString(),
       duration_minutes: 60,
