@@ -58,7 +58,9 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; wor
     labelNames: ['queue'],
     registers: [registry],
     async collect() {
-      for (const q of await boss.getQueues()) this.set({ queue: q.name }, q.queuedCount);
+      // While PostgreSQL is away /metrics still answers, with the last depths known.
+      const queues = await boss.getQueues().catch(() => []);
+      for (const q of queues) this.set({ queue: q.name }, q.queuedCount);
     },
   });
   // The workers get connections of their own, so a burst of jobs never makes requests wait for one.

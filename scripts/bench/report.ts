@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { BookingResults } from './booking-bench.ts';
 import type { Dataset } from './dataset.ts';
 import type { FreshnessResult } from './freshness.ts';
+import type { JobsResults } from './jobs-bench.ts';
 import { round, type LoadResult, type RunSettings } from './measure.ts';
 import type { SearchResults } from './search-bench.ts';
 import type { AppName } from './system.ts';
@@ -46,6 +47,7 @@ export interface ReportInput {
   search: SearchResults;
   booking: BookingResults;
   freshness: FreshnessResult;
+  jobs: JobsResults;
   /** RSS of each process once started, before any load, kB */
   idleKb: Memory;
   /** peak RSS (VmHWM) of each process, kB */
@@ -72,6 +74,8 @@ export function buildReport(r: ReportInput) {
     at('freshness p95 (ms)', '≤ 1000', r.freshness.p95, (v) => v <= 1000),
     at('contention: bookings created for one slot', '= 1', r.booking.contention.created, (v) => v === 1),
     at('contention: 5xx answers', '= 0', r.booking.contention.server_errors, (v) => v === 0),
+    at('Stripe events drained after a burst (per s)', '≥ 20', r.jobs.stripe_events_per_s, (v) => v >= 20),
+    at('confirmation emails drained after a burst (per s)', '≥ 20', r.jobs.emails_per_s, (v) => v >= 20),
     at('command-api peak RSS (MB)', '≤ 250', rss.command_api ?? Number.NaN, (v) => v <= 250),
     at('query-api peak RSS (MB)', '≤ 250', rss.query_api ?? Number.NaN, (v) => v <= 250),
   ];
@@ -93,6 +97,7 @@ export function buildReport(r: ReportInput) {
     contention: r.booking.contention,
     idempotent_replay: r.booking.idempotent_replay,
     freshness_ms: r.freshness,
+    jobs: r.jobs,
     rss_mb: rss,
     rss_under_load_mb: mb(r.underLoadKb),
     rss_idle_mb: mb(r.idleKb),
@@ -164,6 +169,11 @@ ${c.created} created, ${c.conflicts} × 409, ${c.server_errors} × 5xx, ${c.othe
 
 ${f.samples} samples (polling every ${f.poll_interval_ms} ms, ${f.background_bookings} other bookings written meanwhile): p50 ${f.p50} ms, p95 ${f.p95} ms, p99 ${f.p99} ms, max ${f.max} ms; ${f.timeouts} timeouts.
 
+## Jobs: draining a burst (command-api workers)
+
+${jobLine('Stripe events (payment_intent.succeeded, each confirms a hold)', r.jobs.stripe_events)}
+${jobLine('confirmation emails (SMTP to the mail sink)', r.jobs.emails)}
+
 ## Memory (MB)
 
 | Process | RSS once started | highest RSS sampled during the runs | peak RSS (VmHWM) |
@@ -174,6 +184,9 @@ ${memRow('indexer')}
 ${memRow('elasticsearch')}
 `;
 }
+
+const jobLine = (name: string, b: JobsResults['emails']) =>
+  `- ${name}: ${b.jobs} jobs drained in ${(b.drain_ms / 1000).toFixed(1)} s, **${b.per_s}/s**; wait from creation to start p50 ${b.p50_wait_ms} ms, p99 ${b.p99_wait_ms} ms, max ${b.max_wait_ms} ms.`;
 
 const pct = (share: number) => `${Math.round(share * 100)}%`;
 
