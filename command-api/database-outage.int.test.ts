@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { startTestSystem, type TestSystem } from '../scripts/testing/system.ts';
@@ -9,6 +10,22 @@ import { freePort } from '../scripts/local-stack/ports.ts';
 import { loadConfig } from '../shared/config.ts';
 import { migrate } from '../shared/db/migrate.ts';
 import { createLogger } from '../shared/logger.ts';
+
+/** Processes whose parent is pid (PostgreSQL puts each backend in a process group of its own). */
+function childrenOf(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may contain spaces, so read after the last ')'.
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+      } catch {
+        return false; // gone meanwhile
+      }
+    })
+    .map(Number);
+}
 
 /**
  * PostgreSQL stopped and started again while bookings are being made. A PostgreSQL of its own, so
@@ -126,5 +143,38 @@ describe('command-api while PostgreSQL restarts under load', () => {
     const statuses = (await db.query(`SELECT status, count(*)::int AS n FROM bookings WHERE client_id = $1 GROUP BY status`, [client])).rows;
     expect(statuses.find((s) => s.status === 'confirmed')?.n).to.equal(18);
     for (const id of live) expect(system.mail.messages().filter((m) => m.messageId?.includes(id)), id).to.have.length(1);
+  });
+
+  it('answers 503 instead of hanging while PostgreSQL is paused, and resumes by itself without doubling a booking', async function () {
+    this.timeout(90_000);
+    const pro = await givenProfessional(system);
+    const client = uniqueId('client');
+    const token = await system.token('client', client);
+    const requests = [0, 1, 2].map((slot) => ({
+      body: { professional_id: pro.id, start_time: addMinutes(pro.window.start, slot * 60).toISOString(), duration_minutes: 60 },
+      key: uniqueId('key'),
+    }));
+
+    const server = [postgres.pid, ...childrenOf(postgres.pid)]; // the whole server: postmaster and backends
+    for (const pid of server) process.kill(pid, 'SIGSTOP');
+    try {
+      // Each request has 20 s before the test gives up on it (a hang fails the test).
+      const answers = await Promise.all(requests.map((r) => post(token, r.body, r.key)));
+      for (const a of answers) expect(a).to.include({ status: 503, code: 'service_unavailable' });
+      expect(await ready()).to.equal(503);
+    } finally {
+      for (const pid of server) process.kill(pid, 'SIGCONT');
+    }
+
+    const ids: string[] = [];
+    for (const r of requests) {
+      const answer = await eventually(async () => {
+        const a = await post(token, r.body, r.key);
+        return a.status === 201 ? a : undefined;
+      }, 30_000, 300);
+      ids.push(answer.id!);
+    }
+    const stored = (await db.query(`SELECT id FROM bookings WHERE client_id = $1`, [client])).rows.map((r) => r.id);
+    expect(stored.sort()).to.deep.equal(ids.sort());
   });
 });

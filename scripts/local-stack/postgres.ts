@@ -10,6 +10,8 @@ import { freePort, portInUse } from './ports.ts';
 import type { RunningService } from './elasticsearch.ts';
 
 export interface RunningPostgres extends RunningService {
+  /** The postmaster's pid. */
+  pid: number;
   /** URL of the maintenance database, for creating databases. */
   adminUrl: string;
   urlFor(database: string): string;
@@ -60,6 +62,7 @@ export async function startPostgres(opts: {
     url: urlFor('postgres'),
     adminUrl: urlFor('postgres'),
     urlFor,
+    pid: child.pid!,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = once(child, 'exit');
