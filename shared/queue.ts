@@ -23,7 +23,7 @@ export const QUEUES = {
  * every SUPERVISE_SECONDS. `expireInSeconds` bounds a live but stuck handler.
  */
 const HEARTBEAT = { heartbeatSeconds: 10 } as const;
-export const SUPERVISE_SECONDS = 5;
+const SUPERVISE_SECONDS = 5;
 
 const DEFINITIONS: Queue[] = [
   // stately + singletonKey: at most one queued and one running sync per professional.
@@ -73,12 +73,13 @@ export function createBoss(config: Config, logger: Logger, opts: { poolMax?: num
     superviseIntervalSeconds: SUPERVISE_SECONDS,
     monitorIntervalSeconds: SUPERVISE_SECONDS,
   });
-  // pg-boss reconnects by itself; while PostgreSQL is down every poll fails, so say it once a while.
+  // pg-boss reconnects by itself; while PostgreSQL is down every poll fails: each error once per 10 s.
   // Only message and code: pg errors carry their whole client object.
-  let lastLogged = 0;
+  const lastLogged = new Map<string, number>();
   boss.on('error', (err) => {
-    if (Date.now() - lastLogged < 10_000) return;
-    lastLogged = Date.now();
+    if (Date.now() - (lastLogged.get(err.message) ?? 0) < 10_000) return;
+    if (lastLogged.size > 100) lastLogged.clear();
+    lastLogged.set(err.message, Date.now());
     logger.error({ err: { message: err.message, code: (err as { code?: string }).code } }, 'job queue error');
   });
   return boss;
@@ -87,8 +88,9 @@ export function createBoss(config: Config, logger: Logger, opts: { poolMax?: num
 /** Starts pg-boss and creates the queues, or brings existing ones to their current definition. */
 export async function startBoss(boss: PgBoss): Promise<void> {
   await boss.start();
-  for (const { name, policy: _policy, partition: _partition, ...options } of DEFINITIONS) {
-    if (!(await boss.getQueue(name))) await boss.createQueue(name, { policy: _policy, ...options });
+  for (const { name, policy, partition, ...options } of DEFINITIONS) {
+    if (!(await boss.getQueue(name))) await boss.createQueue(name, { policy, partition, ...options });
+    // Policy and partitioning are fixed when a queue is created; the rest follows its definition.
     else if (Object.keys(options).length > 0) await boss.updateQueue(name, options);
   }
 }

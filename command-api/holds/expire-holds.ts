@@ -21,7 +21,8 @@ export async function expireHold(deps: CommandDeps, bookingId: string): Promise<
       if (await applyPaymentIfSucceeded(deps, current.paymentIntentId)) return 'paid';
     } catch (err) {
       // Stripe unreachable: expire anyway rather than hold the slot; the cancel below then fails and
-      // the job is retried, and a payment that did succeed is applied late.
+      // the job is retried, and a payment that did succeed is applied late. Other failures are thrown.
+      if (!(err as { type?: string }).type?.startsWith('Stripe')) throw err;
       deps.logger.warn({ err: { message: (err as Error).message }, booking_id: bookingId }, 'hold expiry: could not ask Stripe for the payment status');
     }
   }
