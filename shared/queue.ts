@@ -18,6 +18,14 @@ export const QUEUES = {
   idempotencyPurge: 'idempotency-key-purge',
 } as const;
 
+/**
+ * A worker that dies (kill -9, lost host) stops sending heartbeats: its jobs are failed and retried
+ * once `heartbeatSeconds` pass without one (pg-boss's minimum is 10), found by the supervisor pass
+ * every SUPERVISE_SECONDS. `expireInSeconds` bounds a live but stuck handler.
+ */
+const HEARTBEAT = { heartbeatSeconds: 10 } as const;
+const SUPERVISE_SECONDS = 5;
+
 const DEFINITIONS: Queue[] = [
   // One job per change, never deduplicated when sent (a send dropped while an earlier job is being
   // consumed could lose the change); the indexer coalesces the jobs of one professional when it fetches
@@ -45,10 +53,12 @@ const DEFINITIONS: Queue[] = [
     retryDelayMax: 600,
     deadLetter: QUEUES.stripeEventDeadLetter,
     notify: true,
+    expireInSeconds: 120,
+    ...HEARTBEAT,
   },
   // Always deferred (startAfter = hold end), so LISTEN/NOTIFY would not help: plain polling.
-  { name: QUEUES.holdExpiry, policy: 'standard', retryLimit: 20, retryDelay: 5, retryBackoff: true, retryDelayMax: 300 },
-  { name: QUEUES.holdSweep, policy: 'singleton', retryLimit: 0 },
+  { name: QUEUES.holdExpiry, policy: 'standard', retryLimit: 20, retryDelay: 5, retryBackoff: true, retryDelayMax: 300, expireInSeconds: 120, ...HEARTBEAT },
+  { name: QUEUES.holdSweep, policy: 'singleton', retryLimit: 0, expireInSeconds: 600, ...HEARTBEAT },
   { name: QUEUES.confirmationEmailDeadLetter, policy: 'standard' },
   {
     name: QUEUES.confirmationEmail,
@@ -59,8 +69,10 @@ const DEFINITIONS: Queue[] = [
     retryDelayMax: 900,
     deadLetter: QUEUES.confirmationEmailDeadLetter,
     notify: true,
+    expireInSeconds: 120,
+    ...HEARTBEAT,
   },
-  { name: QUEUES.idempotencyPurge, policy: 'singleton', retryLimit: 0 },
+  { name: QUEUES.idempotencyPurge, policy: 'singleton', retryLimit: 0, expireInSeconds: 600, ...HEARTBEAT },
 ];
 
 export function createBoss(config: Config, logger: Logger, opts: { poolMax?: number } = {}): PgBoss {
@@ -71,16 +83,30 @@ export function createBoss(config: Config, logger: Logger, opts: { poolMax?: num
     max: opts.poolMax ?? 4,
     application_name: 'pg-boss',
     useListenNotify: true,
+    connectionTimeoutMillis: 5000,
+    // Expired jobs and lost heartbeats are found within seconds, not on the default 60-second pass.
+    superviseIntervalSeconds: SUPERVISE_SECONDS,
+    monitorIntervalSeconds: SUPERVISE_SECONDS,
   });
+  // pg-boss reconnects by itself; while PostgreSQL is down every poll fails: each error once per 10 s.
   // Only message and code: pg errors carry their whole client object.
-  boss.on('error', (err) => logger.error({ err: { message: err.message, code: (err as { code?: string }).code } }, 'job queue error'));
+  const lastLogged = new Map<string, number>();
+  boss.on('error', (err) => {
+    if (Date.now() - (lastLogged.get(err.message) ?? 0) < 10_000) return;
+    if (lastLogged.size > 100) lastLogged.clear();
+    lastLogged.set(err.message, Date.now());
+    logger.error({ err: { message: err.message, code: (err as { code?: string }).code } }, 'job queue error');
+  });
   return boss;
 }
 
+/** Starts pg-boss and creates the queues, or brings existing ones to their current definition. */
 export async function startBoss(boss: PgBoss): Promise<void> {
   await boss.start();
-  for (const { name, ...options } of DEFINITIONS) {
-    if (!(await boss.getQueue(name))) await boss.createQueue(name, options);
+  for (const { name, policy, partition, ...options } of DEFINITIONS) {
+    if (!(await boss.getQueue(name))) await boss.createQueue(name, { policy, partition, ...options });
+    // Policy and partitioning are fixed when a queue is created; the rest follows its definition.
+    else if (Object.keys(options).length > 0) await boss.updateQueue(name, options);
   }
 }
 

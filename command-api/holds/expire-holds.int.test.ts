@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import pg from 'pg';
 import { startTestSystem, type TestSystem } from '../../scripts/testing/system.ts';
 import { book, eventually, givenProfessional, uniqueId } from '../../scripts/testing/builders.ts';
-import { sweepLapsedHolds } from './expire-holds.ts';
+import { expireHold, sweepLapsedHolds } from './expire-holds.ts';
 
 describe('hold expiry', () => {
   let system: TestSystem;
@@ -19,7 +19,8 @@ describe('hold expiry', () => {
 
   async function hold() {
     const pro = await givenProfessional(system);
-    const res = await book(system.command!.app, await system.token('client', uniqueId('c')), {
+    const client = uniqueId('c');
+    const res = await book(system.command!.app, await system.token('client', client, { email: `${client}@example.com` }), {
       professional_id: pro.id,
       start_time: pro.window.start.toISOString(),
       duration_minutes: 60,
@@ -58,5 +59,41 @@ describe('hold expiry', () => {
     await db.query(`UPDATE bookings SET status = 'confirmed', hold_expires_at = now() - interval '1 minute' WHERE id = $1`, [booking.id]);
     await sweepLapsedHolds(system.command!.deps);
     expect(await statusOf(booking.id)).to.equal('confirmed');
+  });
+
+  it('confirms a hold whose payment succeeded but whose webhook never arrived, instead of expiring it', async () => {
+    const { booking } = await hold();
+    const intentId = booking.payment.payment_intent_id;
+    const event = await system.stripe.succeed(intentId, { deliver: false });
+    await eventually(async () => (await statusOf(booking.id)) !== 'pending', 20_000, 200);
+    expect(await statusOf(booking.id)).to.equal('confirmed');
+    expect(system.stripe.paymentIntent(intentId)!.status).to.equal('succeeded');
+    expect(system.stripe.deliveries().filter((d) => d.eventId === event.id)).to.have.length(0);
+    const events = (await db.query(`SELECT id, processed_at FROM stripe_events WHERE id = $1`, [`reconciled_${intentId}`])).rows;
+    expect(events).to.have.length(1);
+    expect(events[0].processed_at).to.be.instanceOf(Date);
+    await eventually(async () => (await db.query(`SELECT confirmation_email_sent_at FROM bookings WHERE id = $1`, [booking.id])).rows[0].confirmation_email_sent_at);
+    expect(system.mail.messages().filter((m) => m.messageId?.includes(booking.id))).to.have.length(1);
+  });
+
+  it('refunds a payment found succeeded after its hold expired when the slot has been taken meanwhile', async () => {
+    const { pro, booking } = await hold();
+    const intentId = booking.payment.payment_intent_id;
+    // Expired while Stripe could not be reached to cancel; the slot then went to someone else.
+    await db.query(`UPDATE bookings SET status = 'expired', hold_expires_at = now() - interval '1 minute' WHERE id = $1`, [booking.id]);
+    const other = await book(system.command!.app, await system.token('client', uniqueId('c')), {
+      professional_id: pro.id,
+      start_time: booking.start_time,
+      duration_minutes: 60,
+    });
+    expect(other.status).to.equal(201);
+    await system.stripe.succeed(intentId, { deliver: false });
+
+    expect(await expireHold(system.command!.deps, booking.id)).to.equal('expired'); // the job's retry
+    const row = (await db.query(`SELECT status, refund_id, refund_status FROM bookings WHERE id = $1`, [booking.id])).rows[0];
+    expect(row.status).to.equal('expired');
+    expect(row.refund_id).to.match(/^re_/);
+    expect(await expireHold(system.command!.deps, booking.id)).to.equal('expired'); // once more: no second refund
+    expect(system.stripe.refunds().filter((r) => r.payment_intent === intentId)).to.have.length(1);
   });
 });

@@ -2,13 +2,30 @@ import { withTransaction } from '../../shared/db/pool.ts';
 import type { CommandDeps } from '../deps.ts';
 import { expirePendingBooking, findBooking, lapsedHolds } from '../bookings/bookings.repository.ts';
 import { cancelPaymentIntent } from '../payments/cancel-payment-intent.ts';
+import { applyPaymentIfSucceeded } from '../payments/reconcile-payment.ts';
 import { markSearchStale } from '../search-sync.ts';
 
 /**
  * Expires one lapsed hold: frees the slot and syncs search in one transaction, then cancels its
  * PaymentIntent. Safe to run twice; a Stripe failure throws so the job is retried.
+ *
+ * A payment is never silently expired: Stripe is asked first, and a succeeded PaymentIntent whose
+ * webhook never came confirms the booking ('paid'). One that succeeds while the hold expires cannot
+ * be cancelled any more; it is then applied as a late payment (confirmed if the slot is still free,
+ * refunded otherwise).
  */
-export async function expireHold(deps: CommandDeps, bookingId: string): Promise<'expired' | 'not_due'> {
+export async function expireHold(deps: CommandDeps, bookingId: string): Promise<'expired' | 'not_due' | 'paid'> {
+  const current = await findBooking(deps.pool, bookingId);
+  if (current?.status === 'pending' && current.paymentIntentId && current.holdExpiresAt <= (deps.now?.() ?? new Date())) {
+    try {
+      if (await applyPaymentIfSucceeded(deps, current.paymentIntentId)) return 'paid';
+    } catch (err) {
+      // Stripe unreachable: expire anyway rather than hold the slot; the cancel below then fails and
+      // the job is retried, and a payment that did succeed is applied late. Other failures are thrown.
+      if (!(err as { type?: string }).type?.startsWith('Stripe')) throw err;
+      deps.logger.warn({ err: { message: (err as Error).message }, booking_id: bookingId }, 'hold expiry: could not ask Stripe for the payment status');
+    }
+  }
   const expired = await withTransaction(deps.pool, async (tx) => {
     const row = await expirePendingBooking(tx, bookingId, { dueOnly: true });
     if (row) await markSearchStale(deps.boss, tx, row.professionalId);
@@ -20,7 +37,9 @@ export async function expireHold(deps: CommandDeps, bookingId: string): Promise<
     deps.metrics.bookings.inc({ outcome: 'expired' });
     deps.logger.info({ booking_id: bookingId, professional_id: booking.professionalId }, 'booking expired');
   }
-  if (booking.paymentIntentId) await cancelPaymentIntent(deps, booking.paymentIntentId, 'abandoned');
+  if (booking.paymentIntentId && (await cancelPaymentIntent(deps, booking.paymentIntentId, 'abandoned')) === 'not_cancellable') {
+    await applyPaymentIfSucceeded(deps, booking.paymentIntentId);
+  }
   return 'expired';
 }
 

@@ -1,4 +1,4 @@
-import type { JobWithMetadata } from 'pg-boss';
+import type { JobResult, JobWithMetadata } from 'pg-boss';
 import { QUEUES } from '../../shared/queue.ts';
 import type { CommandDeps } from '../deps.ts';
 import { sendConfirmationEmail } from '../notifications/send-confirmation-email.ts';
@@ -12,36 +12,47 @@ import { processStripeEvent } from './process-stripe-event.ts';
  * move, and show as `queue_depth_jobs{queue="…-dead-letter"}` until replayed.
  */
 export async function registerPaymentWorkers(deps: CommandDeps): Promise<void> {
-  // NOTIFY wakes workers for new jobs but not for retries coming due; without a short poll a retry
-  // would wait for pg-boss's 30-second backstop poll on top of its backoff.
-  const polling = { notifyPollingIntervalSeconds: 2 };
+  // A burst drains fast: each fetch takes a batch whose jobs run side by side, and a full batch
+  // fetches the next at once. NOTIFY wakes idle workers for new jobs but not for retries coming due;
+  // without a short poll a retry would wait for pg-boss's 30-second backstop poll on top of its backoff.
+  const options = { includeMetadata: true, perJobResults: true, batchSize: JOB_BATCH_SIZE, burstWhenBatchFull: true, notifyPollingIntervalSeconds: 2 } as const;
   await deps.boss.work(
     QUEUES.stripeEvent,
-    { includeMetadata: true, batchSize: 1, localConcurrency: 2, ...polling },
+    options,
     deadLetterAware(deps, QUEUES.stripeEventDeadLetter, (data: { event_id: string }) => processStripeEvent(deps, data.event_id)),
   );
   await deps.boss.work(
     QUEUES.confirmationEmail,
-    { includeMetadata: true, batchSize: 1, ...polling },
+    options,
     deadLetterAware(deps, QUEUES.confirmationEmailDeadLetter, (data: { booking_id: string }) => sendConfirmationEmail(deps, data.booking_id)),
   );
 }
 
+/** Jobs of one queue in flight at once; each holds a worker-pool connection while it runs. */
+export const JOB_BATCH_SIZE = 4;
+
+/**
+ * Runs a batch's jobs concurrently and settles each on its own: one failing job is retried (or
+ * dead-lettered) without sending the others of its batch round again.
+ */
 function deadLetterAware<T>(deps: CommandDeps, deadLetterQueue: string, handle: (data: T) => Promise<unknown>) {
-  return async (jobs: JobWithMetadata<T>[]): Promise<void> => {
-    for (const job of jobs) {
-      try {
-        await handle(job.data);
-      } catch (err) {
-        const context = { err: { message: (err as Error).message }, queue: job.name, job_id: job.id, data: job.data, attempt: job.retryCount + 1 };
-        if (job.retryCount >= job.retryLimit) {
-          deps.metrics.deadLetters.inc({ queue: deadLetterQueue });
-          deps.logger.error({ ...context, dead_letter_queue: deadLetterQueue }, 'job failed its last attempt and moved to the dead-letter queue; replay with npm run replay-dead-letters');
-        } else {
-          deps.logger.warn(context, 'job failed; it will be retried with backoff');
+  return (jobs: JobWithMetadata<T>[]): Promise<JobResult[]> =>
+    Promise.all(
+      jobs.map(async (job): Promise<JobResult> => {
+        try {
+          await handle(job.data);
+          return { id: job.id, status: 'completed' };
+        } catch (err) {
+          const message = (err as Error).message;
+          const context = { err: { message }, queue: job.name, job_id: job.id, data: job.data, attempt: job.retryCount + 1 };
+          if (job.retryCount >= job.retryLimit) {
+            deps.metrics.deadLetters.inc({ queue: deadLetterQueue });
+            deps.logger.error({ ...context, dead_letter_queue: deadLetterQueue }, 'job failed its last attempt and moved to the dead-letter queue; replay with npm run replay-dead-letters');
+          } else {
+            deps.logger.warn(context, 'job failed; it will be retried with backoff');
+          }
+          return { id: job.id, status: 'failed', output: { message } };
         }
-        throw err;
-      }
-    }
-  };
+      }),
+    );
 }

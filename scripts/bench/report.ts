@@ -9,6 +9,7 @@ import type { BookingResults } from './booking-bench.ts';
 import type { Dataset } from './dataset.ts';
 import type { FreshnessResult } from './freshness.ts';
 import type { MixedCacheResult } from './cache-bench.ts';
+import type { JobsResults } from './jobs-bench.ts';
 import { round, type LoadResult, type RunSettings } from './measure.ts';
 import type { SearchResults } from './search-bench.ts';
 import type { AppName } from './system.ts';
@@ -48,6 +49,7 @@ export interface ReportInput {
   booking: BookingResults;
   freshness: FreshnessResult;
   cache: MixedCacheResult;
+  jobs: JobsResults;
   /** RSS of each process once started, before any load, kB */
   idleKb: Memory;
   /** peak RSS (VmHWM) of each process, kB */
@@ -75,6 +77,8 @@ export function buildReport(r: ReportInput) {
     at('cache hit ratio under writes', '≥ 0.8', r.cache.hit_ratio_mixed, (v) => v >= 0.8),
     at('contention: bookings created for one slot', '= 1', r.booking.contention.created, (v) => v === 1),
     at('contention: 5xx answers', '= 0', r.booking.contention.server_errors, (v) => v === 0),
+    at('Stripe events drained after a burst (per s)', '≥ 20', r.jobs.stripe_events_per_s, (v) => v >= 20),
+    at('confirmation emails drained after a burst (per s)', '≥ 20', r.jobs.emails_per_s, (v) => v >= 20),
     at('command-api peak RSS (MB)', '≤ 250', rss.command_api ?? Number.NaN, (v) => v <= 250),
     at('query-api peak RSS (MB)', '≤ 250', rss.query_api ?? Number.NaN, (v) => v <= 250),
   ];
@@ -97,6 +101,7 @@ export function buildReport(r: ReportInput) {
     idempotent_replay: r.booking.idempotent_replay,
     freshness_ms: r.freshness,
     cache: r.cache,
+    jobs: r.jobs,
     rss_mb: rss,
     rss_under_load_mb: mb(r.underLoadKb),
     rss_idle_mb: mb(r.idleKb),
@@ -172,6 +177,11 @@ ${f.samples} samples (${f.warm_before_booking} answered from the cache just befo
 
 Hit ratio ${r.cache.hit_ratio_mixed} over ${r.cache.searches} searches (${r.cache.searches_per_s}/s) of ${r.cache.hot_queries} hot queries (Zipf), while ${r.cache.bookings} bookings were written on the day they ask about; ${r.cache.errors} errors.
 
+## Jobs: draining a burst (command-api workers)
+
+${jobLine('Stripe events (payment_intent.succeeded, each confirms a hold)', r.jobs.stripe_events)}
+${jobLine('confirmation emails (SMTP to the mail sink)', r.jobs.emails)}
+
 ## Memory (MB)
 
 | Process | RSS once started | highest RSS sampled during the runs | peak RSS (VmHWM) |
@@ -182,6 +192,9 @@ ${memRow('indexer')}
 ${memRow('elasticsearch')}
 `;
 }
+
+const jobLine = (name: string, b: JobsResults['emails']) =>
+  `- ${name}: ${b.jobs} jobs drained in ${(b.drain_ms / 1000).toFixed(1)} s, **${b.per_s}/s**; wait from creation to start p50 ${b.p50_wait_ms} ms, p99 ${b.p99_wait_ms} ms, max ${b.max_wait_ms} ms.`;
 
 const pct = (share: number) => `${Math.round(share * 100)}%`;
 

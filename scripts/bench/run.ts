@@ -4,7 +4,8 @@
  * dataset, measures search, booking and freshness against their limits, and writes
  * bench-results/latest.json and latest.md. Exits 0 whatever the numbers; 1 only when something crashed.
  *
- * Options: --professionals N (dataset size); --cpu-prof (CPU profiles of the three apps into
+ * Options: --professionals N (dataset size); --jobs-only (only the job-throughput phase, printed and not
+ * written, e.g. `npm run bench -- --jobs-only --professionals 1000`); --cpu-prof (CPU profiles of the three apps into
  * bench-results/profiles/, written when they stop); --node-flags="<flags>" (extra node flags for the three
  * apps, after the heap caps of scripts/local-stack/app-process.ts, which they can override).
  */
@@ -16,15 +17,16 @@ import { benchBooking } from './booking-bench.ts';
 import { buildDataset } from './dataset.ts';
 import { benchFreshness } from './freshness.ts';
 import { benchMixedCache } from './cache-bench.ts';
+import { benchJobs } from './jobs-bench.ts';
 import { round, type RunSettings } from './measure.ts';
 import { buildReport, machineInfo, targetLines, writeReport, type Memory } from './report.ts';
 import { benchSearch } from './search-bench.ts';
 import { cpuSnapshot, startSystem, type BenchSystem, type CpuSnapshot } from './system.ts';
 
 const MODES = {
-  quick: { professionals: 10_000, run: { connections: 16, durationS: 5, warmupS: 3 }, freshnessS: 8 },
-  full: { professionals: 100_000, run: { connections: 16, durationS: 15, warmupS: 5 }, freshnessS: 30 },
-} satisfies Record<string, { professionals: number; run: RunSettings; freshnessS: number }>;
+  quick: { professionals: 10_000, run: { connections: 16, durationS: 5, warmupS: 3 }, freshnessS: 8, jobBurst: 300 },
+  full: { professionals: 100_000, run: { connections: 16, durationS: 15, warmupS: 5 }, freshnessS: 30, jobBurst: 1000 },
+} satisfies Record<string, { professionals: number; run: RunSettings; freshnessS: number; jobBurst: number }>;
 
 const RESULTS_DIR = path.resolve('bench-results');
 const RSS_SAMPLE_MS = 500;
@@ -33,7 +35,13 @@ const log = (msg: string) => process.stdout.write(`[bench] ${msg}\n`);
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
-    options: { quick: { type: 'boolean' }, professionals: { type: 'string' }, 'cpu-prof': { type: 'boolean' }, 'node-flags': { type: 'string' } },
+    options: {
+      quick: { type: 'boolean' },
+      professionals: { type: 'string' },
+      'cpu-prof': { type: 'boolean' },
+      'node-flags': { type: 'string' },
+      'jobs-only': { type: 'boolean' },
+    },
   });
   const modeName = values.quick ? 'quick' : 'full';
   const mode = MODES[modeName];
@@ -76,6 +84,11 @@ async function main(): Promise<number> {
     if (interrupted) throw new Error('interrupted during start-up');
     const dataset = await buildDataset(sys.config, professionals, log);
     await sys.startApps();
+    if (values['jobs-only']) {
+      const jobs = await benchJobs(sys, dataset, mode.jobBurst, log);
+      log(`jobs: ${JSON.stringify({ emails_per_s: jobs.emails_per_s, stripe_events_per_s: jobs.stripe_events_per_s, p99_wait_ms: jobs.p99_wait_ms })}`);
+      return 0;
+    }
     const idleKb = sys.memory('VmRSS');
 
     const underLoadKb: Memory = { command_api: undefined, query_api: undefined, indexer: undefined, elasticsearch: undefined };
@@ -89,6 +102,7 @@ async function main(): Promise<number> {
     const booking = await benchBooking(sys, dataset, mode.run, log);
     const freshness = await benchFreshness(sys, dataset, mode.freshnessS, log);
     const cache = await benchMixedCache(sys, dataset, mode.freshnessS, log);
+    const jobs = await benchJobs(sys, dataset, mode.jobBurst, log);
     clearInterval(sampler);
     const cpu = cpuShares(cpuBefore, cpuSnapshot());
     log(`CPU while measuring: machine ${cpu.machine_busy}, bench ${cpu.bench}, other processes ${cpu.other}, steal ${cpu.steal} (shares of ${os.cpus().length} CPUs)`);
@@ -104,6 +118,7 @@ async function main(): Promise<number> {
       booking,
       freshness,
       cache,
+      jobs,
       idleKb,
       peakKb: sys.memory('VmHWM'),
       underLoadKb,

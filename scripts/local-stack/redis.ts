@@ -70,6 +70,8 @@ export async function startRedis(opts: { dir: string; port?: number; log?: (msg:
   const launch = async () => {
     child = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', opts.dir], {
       stdio: ['ignore', 'ignore', 'pipe'],
+      // own process group: a terminal's Ctrl-C reaches npm start, which stops Redis after the apps
+      detached: true,
     });
     const exitKill = () => child?.kill('SIGKILL');
     process.once('exit', exitKill);

@@ -31,11 +31,17 @@ export function listen(app: Express, opts: ListenOptions, logger: Logger, name: 
   });
 }
 
+/**
+ * Stops taking connections and lets the requests in flight finish. A request that still arrives on
+ * an open keep-alive connection is answered too, with `Connection: close`; idle connections close
+ * at once, and whatever is still open after 10 s is cut.
+ */
 export function closeServer(server: http.Server): Promise<void> {
   return new Promise((resolve) => {
+    server.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => res.setHeader('Connection', 'close'));
     server.close(() => resolve());
     server.closeIdleConnections();
-    setTimeout(() => server.closeAllConnections(), 5000).unref();
+    setTimeout(() => server.closeAllConnections(), 10_000).unref();
   });
 }
 
