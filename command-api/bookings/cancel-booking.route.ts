@@ -1,13 +1,13 @@
 import type { Request, Response } from 'express';
 import { fail } from '../../shared/errors.ts';
-import { Joi, validate } from '../../shared/validation.ts';
+import { Joi, multilineText, validate } from '../../shared/validation.ts';
 import type { CommandDeps } from '../deps.ts';
 import { sendFailure } from '../problems.ts';
 import { bookingView } from './booking-view.ts';
 import { cancelBooking } from './cancel-booking.ts';
 import { isBookingId } from './get-booking.route.ts';
 
-const body = Joi.object({ reason: Joi.string().trim().max(500) });
+const body = Joi.object({ reason: multilineText().trim().max(500) });
 
 export function cancelBookingRoute(deps: CommandDeps) {
   return async (req: Request, res: Response): Promise<void> => {

@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
-import { isoInstant, Joi, validate } from '../../shared/validation.ts';
+import { fail } from '../../shared/errors.ts';
+import { intervalEndError, isoInstant, Joi, validate } from '../../shared/validation.ts';
 import type { CommandDeps } from '../deps.ts';
 import { failureResponse, sendFailure } from '../problems.ts';
 import { readIdempotencyKey, respondIdempotently } from '../idempotency/idempotent-request.ts';
@@ -22,6 +23,8 @@ export function createBookingRoute(deps: CommandDeps, opts: { idempotencyLockSec
     if (!key.ok) return sendFailure(res, key);
     const input = validate(body, req.body);
     if (!input.ok) return sendFailure(res, input);
+    const endError = intervalEndError('start_time', input.value.start_time as unknown as Date, input.value.duration_minutes);
+    if (endError) return sendFailure(res, fail('validation_error', endError.message, [endError]));
     const principal = req.principal!;
 
     await respondIdempotently(

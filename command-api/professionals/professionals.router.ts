@@ -1,8 +1,9 @@
-import express, { Router, type Request, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { requireAuth } from '../../shared/auth.ts';
 import { TRAVEL_MODES } from '../../shared/config.ts';
 import { fail } from '../../shared/errors.ts';
 import { isoInstant, Joi, timeZone, validate } from '../../shared/validation.ts';
+import { jsonBody } from '../../shared/http/base-app.ts';
 import type { CommandDeps } from '../deps.ts';
 import { sendFailure } from '../problems.ts';
 import type { Availability, Professional, ProfessionalFields } from './professionals.repository.ts';
@@ -90,7 +91,7 @@ function availabilityView(a: Availability) {
 
 export function professionalsRouter(deps: CommandDeps): Router {
   const router = Router();
-  const json = express.json({ limit: '100kb' });
+  const json = jsonBody();
   const auth = requireAuth(deps.verifyToken);
 
   router.post('/professionals', requireAuth(deps.verifyToken, ['admin']), json, async (req: Request, res: Response) => {

@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import Stripe from 'stripe';
 import { withTransaction } from '../../shared/db/pool.ts';
 import { problem, sendProblem } from '../../shared/errors.ts';
+import { hasControlCharacter } from '../../shared/validation.ts';
 import { enqueue, QUEUES } from '../../shared/queue.ts';
 import type { CommandDeps } from '../deps.ts';
 import { insertStripeEvent } from './stripe-events.repository.ts';
@@ -39,6 +40,13 @@ export function receiveStripeEventRoute(deps: CommandDeps) {
       return refuse('invalid_payload', 'event without id or type');
     }
     const { id, type } = event as { id: string; type: string };
+    // PostgreSQL stores no NUL (jsonb refuses \u0000); ids and types are plain tokens.
+    const unstorable = hasControlCharacter(id) ? 'id' : hasControlCharacter(type) ? 'type' : containsNul(event) ? 'body' : undefined;
+    if (unstorable) {
+      deps.metrics.webhookEvents.inc({ type: 'unknown', result: 'validation_error' });
+      const message = unstorable === 'body' ? 'the event must not contain NUL characters' : `${unstorable} must not contain control characters`;
+      return sendProblem(res, problem(400, 'validation_error', message, [{ field: unstorable, message }]));
+    }
     const inserted = await withTransaction(deps.pool, async (tx) => {
       const fresh = await insertStripeEvent(tx, { id, type, payload: event });
       if (fresh) await enqueue(deps.boss, tx, QUEUES.stripeEvent, { event_id: id });
@@ -48,4 +56,20 @@ export function receiveStripeEventRoute(deps: CommandDeps) {
     deps.logger.info({ event_id: id, type, duplicate: !inserted }, 'webhook received');
     res.status(200).json({ received: true, duplicate: !inserted });
   };
+}
+
+function containsNul(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (typeof node === 'string') {
+      if (node.includes('\u0000')) return true;
+    } else if (node !== null && typeof node === 'object') {
+      for (const [key, child] of Object.entries(node)) {
+        if (key.includes('\u0000')) return true;
+        stack.push(child);
+      }
+    }
+  }
+  return false;
 }

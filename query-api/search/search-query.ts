@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { TRAVEL_MODES, type TravelMode } from '../../shared/config.ts';
 import { fail, ok, type FieldError, type Result } from '../../shared/errors.ts';
-import { isoInstant, Joi } from '../../shared/validation.ts';
+import { intervalEndError, isoInstant, Joi } from '../../shared/validation.ts';
 
 export const SORTS = ['distance', 'rate', 'eta'] as const;
 export type Sort = (typeof SORTS)[number];
@@ -54,13 +54,15 @@ export const searchQuerySchema = Joi.object<SearchQuery>({
   .required();
 
 /**
- * Parameters that only make sense together. Checked after joi rather than with object-level `when`s,
+ * Rules across parameters: those that only make sense together, and a time window that must end by
+ * year 9999. Checked after joi rather than with object-level `when`s,
  * which cost as much again as the rest of the validation on this hot path.
  */
-export function missingCompanions(q: SearchQuery): FieldError[] {
+export function crossFieldErrors(q: SearchQuery): FieldError[] {
   if (q.start_time !== undefined && q.duration_minutes === undefined) return [{ field: 'duration_minutes', message: 'duration_minutes is required with start_time' }];
   if (q.duration_minutes !== undefined && q.start_time === undefined) return [{ field: 'start_time', message: 'start_time is required with duration_minutes' }];
-  return [];
+  const endError = q.start_time && q.duration_minutes !== undefined ? intervalEndError('start_time', q.start_time, q.duration_minutes) : undefined;
+  return endError ? [endError] : [];
 }
 
 /**
