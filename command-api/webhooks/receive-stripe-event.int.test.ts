@@ -57,7 +57,7 @@ describe('POST /webhooks/stripe', () => {
   const signBytes = (body: Buffer, t = Math.floor(Date.now() / 1000)) =>
     `t=${t},v1=${createHmac('sha256', secret()).update(Buffer.concat([Buffer.from(`${t}.`), body])).digest('hex')}`;
   const postBytes = (body: Buffer, signature: string) =>
-    fetch(`${system.command!.url}/webhooks/stripe`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Stripe-Signature': signature }, body });
+    fetch(`${system.command!.url}/webhooks/stripe`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Stripe-Signature': signature }, body: new Uint8Array(body) });
 
   it('checks the signature over the exact bytes: a signed body with a stray \\xff byte or a BOM is accepted', async () => {
     const withBom = anEvent();

@@ -4,7 +4,7 @@ import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
 import type { Registry } from 'prom-client';
-import type { Logger } from '../logger.ts';
+import { redactUrl, type Logger } from '../logger.ts';
 import { errorHandler, HttpProblem, notFoundHandler, problem, sendProblem } from '../errors.ts';
 import { httpMetrics, metricsEndpoint } from '../metrics.ts';
 
@@ -44,7 +44,7 @@ export function createBaseApp(opts: BaseAppOptions): Express {
       autoLogging: { ignore: (req) => req.url === '/metrics' || req.url?.startsWith('/health') === true },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
       serializers: {
-        req: (req) => ({ id: req.id, method: req.method, url: req.url, remoteAddress: req.remoteAddress }),
+        req: (req) => ({ id: req.id, method: req.method, url: redactUrl(req.url), remoteAddress: req.remoteAddress }),
         res: (res) => ({ statusCode: res.statusCode }),
       },
     }),
