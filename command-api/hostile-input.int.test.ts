@@ -138,11 +138,11 @@ describe('command-api under hostile input', () => {
     }
 
     it('refuses a Stripe event whose id holds a NUL with 400 validation_error and stores nothing', async () => {
-      const before = await count('stripe_events');
-      for (const event of [
+      const events = [
         { id: 'evt_\u0000x', type: 'payment_intent.succeeded', data: { object: {} } },
         { id: uniqueId('evt'), type: 'payment_intent.succeeded', data: { object: { description: 'a\u0000b' } } },
-      ]) {
+      ];
+      for (const event of events) {
         const payload = JSON.stringify(event);
         const res = await request(app())
           .post('/webhooks/stripe')
@@ -151,7 +151,8 @@ describe('command-api under hostile input', () => {
           .send(payload);
         expectProblem(res, 400, 'validation_error');
       }
-      expect(await count('stripe_events')).to.equal(before);
+      // by id (a NUL id cannot even be looked up): the Stripe stand-in delivers events of earlier bookings meanwhile
+      expect((await db.query(`SELECT count(*)::int AS n FROM stripe_events WHERE id = $1`, [events[1]!.id])).rows[0].n).to.equal(0);
     });
   });
 

@@ -27,7 +27,9 @@ export const Joi: typeof BaseJoi = BaseJoi.extend((joi: BaseJoi.Root) => ({
 }));
 
 /** A free-text string in which tab and line breaks are allowed (other control characters are not). */
-export const multilineText = (): BaseJoi.StringSchema => Joi.string().$_setFlag('multiline', true) as unknown as BaseJoi.StringSchema; // returns the flagged clone
+export const multilineText = (): BaseJoi.StringSchema =>
+  (Joi.string().$_setFlag('multiline', true) as unknown as BaseJoi.StringSchema) // returns the flagged clone
+    .meta({ 'x-multiline': true });
 
 const ISO_WITH_OFFSET = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-](\d{2}):(\d{2}))$/;
 
@@ -55,6 +57,11 @@ export function parseIsoInstant(value: string): Date | undefined {
 export const isoInstant = () =>
   Joi.string()
     .max(40)
+    .meta({
+      format: 'date-time',
+      'x-json-schema': { pattern: ISO_WITH_OFFSET.source },
+      'x-rule': 'ISO 8601 date-time with an explicit offset (`Z` or `±hh:mm`), between years 0000 and 9999 once in UTC; impossible dates such as 2030-02-30 are refused.',
+    })
     .custom((value: string, helpers) => {
       const date = parseIsoInstant(value);
       if (!date) return helpers.error('date.isoInstant');
@@ -70,6 +77,8 @@ export function intervalEndError(field: string, start: Date, minutes: number): F
   return isSupportedInstant(start.getTime() + minutes * 60_000) ? undefined : { field, message: `${field} plus the duration must end by 9999-12-31T23:59:59Z` };
 }
 
+const TIME_ZONE_SHAPE = /^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/;
+
 /**
  * An IANA time zone name, canonical or link (`UTC`, `Europe/Kyiv`, `Asia/Kathmandu`), spelled as the
  * database spells it. Offsets (`+05:30`), other spellings (`utc`) and made-up names (`GMT+5`) are refused.
@@ -77,7 +86,7 @@ export function intervalEndError(field: string, start: Date, minutes: number): F
  * such as Europe/Kyiv; Temporal normalises a name to the database's spelling, which must be the one given.
  */
 export function isTimeZone(value: string): boolean {
-  if (!/^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/.test(value)) return false;
+  if (!TIME_ZONE_SHAPE.test(value)) return false;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: value });
     return Temporal.Now.zonedDateTimeISO(value).timeZoneId === value;
@@ -90,6 +99,10 @@ export function isTimeZone(value: string): boolean {
 export const timeZone = () =>
   Joi.string()
     .max(64)
+    .meta({
+      'x-json-schema': { pattern: TIME_ZONE_SHAPE.source },
+      'x-rule': 'IANA time zone name, canonical or link, spelled as in the time zone database (`UTC`, `Europe/Kyiv`, `Asia/Kathmandu`); offsets such as `+05:30` and other spellings such as `utc` are refused.',
+    })
     .custom((value: string, helpers) => (isTimeZone(value) ? value : helpers.error('string.timeZone')))
     .messages({ 'string.timeZone': '{{#label}} must be an IANA time zone name such as Europe/Kyiv or UTC' });
 
