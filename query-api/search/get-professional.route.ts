@@ -5,7 +5,8 @@ import type { QueryDeps } from '../deps.ts';
 import { sendFailure } from '../problems.ts';
 import { getProfessional } from './get-professional.ts';
 
-export const getProfessionalParams = Joi.object({ id: professionalId().required() });
+// the example is the demo professional (npm start seeds it; fuzzing creates it) so generated requests find one
+export const getProfessionalParams = Joi.object({ id: professionalId().required().example('pro1') });
 
 /** GET /search/professionals/:id */
 export function getProfessionalRoute(deps: QueryDeps) {
