@@ -5,7 +5,7 @@ import { startTestSystem, type TestSystem } from '../../scripts/testing/system.t
 describe('GET /search/professionals under hostile input', () => {
   let system: TestSystem;
   before(async () => {
-    system = await startTestSystem({ query: true });
+    system = await startTestSystem({ query: true, indexer: true });
   });
   after(() => system.close());
 
@@ -20,6 +20,13 @@ describe('GET /search/professionals under hostile input', () => {
       expect(res.status, JSON.stringify(res.body)).to.equal(400);
       expect(res.body.code).to.equal('validation_error');
       expect(res.body.errors.map((e: { field: string }) => e.field)).to.deep.equal(['start_time']);
+    });
+  }
+
+  for (const start of ['0000-01-01T00:00:00Z', '9999-12-31T22:00:00Z']) {
+    it(`answers without a 5xx for the extreme window from ${start} that stays inside years 0000–9999`, async () => {
+      const res = await search({ start_time: start, duration_minutes: '60' });
+      expect(res.status, JSON.stringify(res.body)).to.be.below(500);
     });
   }
 
