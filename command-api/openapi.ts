@@ -489,9 +489,9 @@ export const openApiDocument: OpenApiDocument = {
     description: [
       'The write side of the marketplace (search is served by the query API at `/search/…`).',
       '',
-      '- **Auth**: `Authorization: Bearer <JWT>` (HS256 or JWKS), claims `sub`, `role` (`client` | `professional` | `admin`), optional `email` and `professional_id`. Missing or invalid → 401 `unauthorized` with `WWW-Authenticate: Bearer`; wrong role → 403 `forbidden`.',
+      '- **Auth**: `Authorization: Bearer <JWT>` (HS256 or JWKS), claims `sub`, `role` (`client` | `professional` | `admin`), optional `email` and `professional_id`. Missing or invalid → 401 `unauthorized` with `WWW-Authenticate: Bearer`; wrong role → 403 `forbidden`. `exp` is required; `iat`/`nbf` more than 30 s ahead, or claims with control characters, → 401. `email` is used only when it is exactly one address.',
       '- **Errors**: RFC 9457 `application/problem+json` with a stable `code`; `validation_error` lists every invalid field in `errors`. Unknown routes answer 404 `not_found`.',
-      '- **Bodies**: JSON, at most 100 kB (413 `payload_too_large`); malformed JSON → 400 `invalid_json`; unknown fields are refused.',
+      '- **Bodies**: JSON (`application/json` or `application/*+json`; any other type → 415 `unsupported_media_type`), at most 100 kB (413 `payload_too_large`); malformed JSON → 400 `invalid_json`; a body that does not decode with its `Content-Encoding` (gzip, deflate, br) → 400 `invalid_body`, another encoding → 415; unknown fields (`__proto__` included) are refused. Text fields refuse control characters (NUL included); instants must lie in years 0000–9999 once in UTC.',
       '- **Rate limit**: per client IP, COMMAND_RATE_LIMIT_PER_MIN (600 by default) per minute across all routes except health, metrics, API docs and the Stripe webhook; `RateLimit` and `RateLimit-Policy` headers (IETF draft 8); 429 `rate_limited` with `Retry-After`.',
       '- **Tracing**: every response carries `X-Request-Id` (the one sent, when it is 1–128 of `A-Za-z0-9._-`, else a new UUID).',
     ].join('\n'),
