@@ -46,3 +46,11 @@ const stop = async () => {
 };
 process.on('SIGTERM', () => void stop());
 process.on('SIGINT', () => void stop());
+// On the way down PostgreSQL terminates connections a closing pool may still hold (57P01); that must
+// not abort the shutdown, which would leave PostgreSQL, Elasticsearch and Redis running.
+process.on('uncaughtException', (err) => {
+  if (stopping && (err as { code?: string }).code === '57P01') return;
+  process.stderr.write(`[fuzz] ${err.stack ?? err}\n`);
+  process.exitCode = 1;
+  void stop();
+});
