@@ -188,6 +188,17 @@ describe('command-api under hostile input', () => {
       }
     });
 
+    it('answers 400 invalid_body for a Stripe webhook labelled gzip that is not, storing nothing', async () => {
+      const payload = JSON.stringify({ id: uniqueId('evt'), type: 'payment_intent.succeeded', data: { object: {} } });
+      const res = await request(app())
+        .post('/webhooks/stripe')
+        .set('Content-Type', 'application/json')
+        .set('Content-Encoding', 'gzip')
+        .set('Stripe-Signature', signPayload(payload, system.config.stripe.webhookSecret))
+        .send(payload);
+      expectProblem(res, 400, 'invalid_body');
+    });
+
     it('answers 415 for a Content-Encoding it does not read', async () => {
       expectProblem(await postEncoded('compress', json), 415, 'unsupported_media_type');
     });
@@ -212,6 +223,12 @@ describe('command-api under hostile input', () => {
     it('still cancels without any body, and reads application/*+json bodies', async () => {
       const booking = await aBooking();
       expect((await request(app()).post(`/bookings/${booking.id}/cancel`).set('Authorization', `Bearer ${client}`)).status).to.equal(200);
+      const other = await aBooking();
+      const typedButEmpty = await fetch(`${system.command!.url}/bookings/${other.id}/cancel`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${client}`, 'Content-Type': 'application/json' },
+      });
+      expect(typedButEmpty.status).to.equal(200);
       const res = await request(app())
         .post('/professionals')
         .set('Authorization', `Bearer ${admin}`)

@@ -95,13 +95,13 @@ const BODY_LIMIT = '100kb';
 /**
  * The body parser of every JSON endpoint: a body must be declared JSON (415 otherwise, rather than
  * being ignored as if absent) and decode with its Content-Encoding (gzip, deflate, br); limit 100 kB.
- * A request without a body (no Content-Type, empty) passes with `req.body` undefined.
+ * A request without a body passes, whatever its Content-Type, with `req.body` undefined.
  */
 export function jsonBody(): RequestHandler {
   const parse = express.json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'] });
   return (req, res, next) => {
-    const empty = req.headers['content-length'] === '0' || (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined);
-    if (!(empty && req.headers['content-type'] === undefined) && !req.is(['application/json', 'application/*+json'])) {
+    const empty = req.headers['transfer-encoding'] === undefined && (req.headers['content-length'] ?? '0') === '0';
+    if (!empty && !req.is(['application/json', 'application/*+json'])) {
       return next(new HttpProblem(problem(415, 'unsupported_media_type', 'The body must be JSON (Content-Type: application/json).')));
     }
     parse(req, res, next);
