@@ -4,6 +4,8 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { startTestSystem, type TestSystem } from '../scripts/testing/system.ts';
 import { book, givenProfessional, hoursFromNow, uniqueId } from '../scripts/testing/builders.ts';
 import { openApiDocument } from './openapi.ts';
+import { schemaChecker } from '../scripts/testing/openapi-conformance.ts';
+import { signPayload } from '../scripts/stand-ins/stripe-stand-in.ts';
 
 type Json = Record<string, unknown>;
 
@@ -12,34 +14,7 @@ const DUMMY_PATH_VALUES: Record<string, string> = {
   availabilityId: '00000000-0000-4000-8000-000000000001',
 };
 
-/** The schema a `$ref` points at inside the document. */
-function resolve(schema: Json): Json {
-  const ref = schema.$ref;
-  if (typeof ref !== 'string') return schema;
-  return ref
-    .replace(/^#\//, '')
-    .split('/')
-    .reduce<Json>((node, key) => node[key] as Json, openApiDocument as unknown as Json);
-}
-
-/**
- * A small structural check of a real response against a documented object schema: every required
- * property is there, no undocumented property appears, and nested object schemas hold too.
- */
-function expectConforms(value: unknown, schemaOrRef: Json, where: string): void {
-  const schema = resolve(schemaOrRef);
-  if (schema.type !== 'object' || !schema.properties) return;
-  expect(value, where).to.be.an('object');
-  const obj = value as Json;
-  const properties = schema.properties as Record<string, Json>;
-  for (const key of (schema.required as string[] | undefined) ?? []) expect(obj, `${where}: required ${key}`).to.have.property(key);
-  if (schema.additionalProperties === false) {
-    for (const key of Object.keys(obj)) expect(properties, `${where}: undocumented property ${key}`).to.have.property(key);
-  }
-  for (const [key, sub] of Object.entries(properties)) {
-    if (obj[key] !== undefined && obj[key] !== null) expectConforms(obj[key], sub, `${where}.${key}`);
-  }
-}
+const check = schemaChecker(openApiDocument);
 
 describe('OpenAPI document of the command API', () => {
   let system: TestSystem;
@@ -119,6 +94,8 @@ describe('OpenAPI document of the command API', () => {
     expect(Object.keys(((webhook['400']!.content as Json)['application/problem+json'] as { examples: Json }).examples)).to.have.members([
       'invalid_signature',
       'invalid_payload',
+      'validation_error',
+      'invalid_body',
     ]);
   });
 
@@ -156,44 +133,84 @@ describe('OpenAPI document of the command API', () => {
     expect(bare.headers.location).to.equal('/api/');
   });
 
-  it('matches real responses: booking, professional, availability and problems', async () => {
+  it('generates its request and response schemas from the joi schemas, with the input rules of the code', () => {
+    const components = openApiDocument.components as { schemas: Record<string, { properties: Record<string, Json> }> };
+    const create = components.schemas.ProfessionalCreate!.properties;
+    expect(create.time_zone!.pattern).to.be.a('string');
+    expect(String(create.time_zone!.description)).to.match(/Europe\/Kyiv/);
+    expect(create.name!.pattern, 'control characters refused').to.equal('^[^\\u0000-\\u001F\\u007F]*$');
+    const start = components.schemas.BookingCreate!.properties.start_time!;
+    expect(start).to.deep.include({ format: 'date-time' });
+    expect(String(start.description)).to.match(/0000 and 9999/);
+    expect(components.schemas.BookingCancel!.properties.reason!.pattern, 'free text keeps line breaks').to.not.match(/000A/);
+  });
+
+  it('matches real responses: booking, professional, availability, webhook, health and problems', async () => {
     const admin = await system.token('admin', 'admin-openapi');
     const pro = await givenProfessional(system, { id: uniqueId('oas') });
     const schemaOf = (path: string, method: 'get' | 'post' | 'patch', status: string) =>
       ((openApiDocument.paths[path]![method]!.responses[status]!.content as Json)['application/json'] as { schema: Json }).schema;
+    const problemOf = (path: string, method: 'get' | 'post' | 'patch', status: string) =>
+      ((openApiDocument.paths[path]![method]!.responses[status]!.content as Json)['application/problem+json'] as { schema: Json }).schema;
+
+    const createdPro = await request(app())
+      .post('/professionals')
+      .set('Authorization', `Bearer ${admin}`)
+      .send({ name: 'Olena', category: 'Tutor', rate_per_minute: 40, currency: 'uah', lat: 50.45, long: 30.52, travel_modes: ['transit'], time_zone: 'Europe/Kyiv' });
+    expect(createdPro.status).to.equal(201);
+    check(createdPro.body, schemaOf('/professionals', 'post', '201'), 'Professional (created)');
+
+    const refused = await request(app()).post('/professionals').set('Authorization', `Bearer ${admin}`).send({ name: 'x\u0000' });
+    expect(refused.status).to.equal(400);
+    check(refused.body, problemOf('/professionals', 'post', '400'), 'Problem 400');
+    const wrongType = await request(app()).post('/professionals').set('Authorization', `Bearer ${admin}`).set('Content-Type', 'text/plain').send('{}');
+    expect(wrongType.status).to.equal(415);
+    check(wrongType.body, problemOf('/professionals', 'post', '415'), 'Problem 415');
+
+    const payload = JSON.stringify({ id: uniqueId('evt'), type: 'customer.created', data: { object: {} } });
+    const ack = await request(app())
+      .post('/webhooks/stripe')
+      .set('Content-Type', 'application/json')
+      .set('Stripe-Signature', signPayload(payload, system.config.stripe.webhookSecret))
+      .send(payload);
+    expect(ack.status).to.equal(200);
+    check(ack.body, schemaOf('/webhooks/stripe', 'post', '200'), 'WebhookAck');
+
+    check((await request(app()).get('/health/live')).body, schemaOf('/health/live', 'get', '200'), 'HealthLive');
+    check((await request(app()).get('/health/ready')).body, schemaOf('/health/ready', 'get', '200'), 'HealthReady');
 
     const patched = await request(app()).patch(`/professionals/${pro.id}`).set('Authorization', `Bearer ${admin}`).send({ rate_per_minute: 160 });
     expect(patched.status).to.equal(200);
-    expectConforms(patched.body, schemaOf('/professionals/{id}', 'patch', '200'), 'Professional');
+    check(patched.body, schemaOf('/professionals/{id}', 'patch', '200'), 'Professional');
 
     const window = await request(app())
       .post(`/professionals/${pro.id}/availabilities`)
       .set('Authorization', `Bearer ${admin}`)
       .send({ start_time: hoursFromNow(72).toISOString(), end_time: hoursFromNow(74).toISOString() });
     expect(window.status).to.equal(201);
-    expectConforms(window.body, schemaOf('/professionals/{id}/availabilities', 'post', '201'), 'Availability');
+    check(window.body, schemaOf('/professionals/{id}/availabilities', 'post', '201'), 'Availability');
 
     const client = await system.token('client', uniqueId('client'), { email: 'client@example.com' });
     const key = uniqueId('key');
     const body = { professional_id: pro.id, start_time: pro.window.start.toISOString(), duration_minutes: 30 };
     const created = await book(app(), client, body, key);
     expect(created.status).to.equal(201);
-    expectConforms(created.body, schemaOf('/bookings', 'post', '201'), 'Booking');
+    check(created.body, schemaOf('/bookings', 'post', '201'), 'Booking');
     expect(created.body.payment).to.have.property('client_secret');
 
     const replay = await book(app(), client, body, key);
     expect(replay.headers['idempotent-replayed']).to.equal('true');
 
     const read = await request(app()).get(`/bookings/${created.body.id}`).set('Authorization', `Bearer ${client}`);
-    expectConforms(read.body, schemaOf('/bookings/{id}', 'get', '200'), 'Booking');
+    check(read.body, schemaOf('/bookings/{id}', 'get', '200'), 'Booking');
 
     const cancelled = await request(app()).post(`/bookings/${created.body.id}/cancel`).set('Authorization', `Bearer ${client}`).send({ reason: 'test' });
     expect(cancelled.status).to.equal(200);
-    expectConforms(cancelled.body, schemaOf('/bookings/{id}/cancel', 'post', '200'), 'Booking');
+    check(cancelled.body, schemaOf('/bookings/{id}/cancel', 'post', '200'), 'Booking');
 
     const past = await book(app(), client, { ...body, start_time: hoursFromNow(-1).toISOString() });
     expect(past.status).to.equal(422);
     expect(past.headers['content-type']).to.match(/^application\/problem\+json/);
-    expectConforms(past.body, { $ref: '#/components/schemas/Problem' }, 'Problem');
+    check(past.body, { $ref: '#/components/schemas/Problem' }, 'Problem');
   });
 });

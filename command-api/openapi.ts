@@ -4,7 +4,10 @@
  * The error examples are built by the same functions that build the real responses (problems.ts,
  * shared/errors.ts), so their status, title and detail cannot drift from what the code answers.
  */
-import { TRAVEL_MODES } from '../shared/config.ts';
+import { healthLiveSchema, healthReadySchema, problemSchema, PROFESSIONAL_ID_PATTERN, UUID_PATTERN } from '../shared/api-shapes.ts';
+import { SchemaRegistry } from '../shared/http/openapi.ts';
+import { bookingSchema, cancelBookingBody, createBookingBody, webhookAckSchema } from './bookings/booking.schemas.ts';
+import { availabilityBody, availabilitySchema, createProfessionalBody, patchProfessionalBody, professionalSchema } from './professionals/professional.schemas.ts';
 import { fail, problem, problemJson } from '../shared/errors.ts';
 import { failureProblem } from './problems.ts';
 
@@ -35,7 +38,8 @@ const OTHER_PROBLEMS: Record<string, { status: number; detail: string }> = {
   rate_limited: { status: 429, detail: 'Too many requests; the limit is 600 per minute.' },
   invalid_json: { status: 400, detail: 'The body is not valid JSON.' },
   payload_too_large: { status: 413, detail: 'The body exceeds 100 kB.' },
-  unsupported_media_type: { status: 415, detail: 'unsupported charset "LATIN-1"' },
+  unsupported_media_type: { status: 415, detail: 'The body must be JSON (Content-Type: application/json).' },
+  invalid_body: { status: 400, detail: 'The body does not decode with its Content-Encoding.' },
   internal_error: { status: 500, detail: 'Something went wrong on our side; it has been logged.' },
   invalid_signature: { status: 400, detail: 'The Stripe-Signature header is missing, wrong or older than 300 seconds.' },
   invalid_payload: { status: 400, detail: 'The body is not a JSON Stripe event.' },
@@ -87,7 +91,7 @@ const STATUS_SUMMARY: Record<number, string> = {
   404: 'Not found (or not visible to the caller)',
   409: 'Conflict',
   413: 'Body larger than 100 kB',
-  415: 'Unsupported body charset or encoding',
+  415: 'Body not declared JSON, or an unsupported charset or Content-Encoding',
   422: 'Well-formed, but not acceptable',
   429: 'Rate limit exceeded; retry after `Retry-After` seconds',
   500: 'Unexpected failure (logged; no internals in the body)',
@@ -112,7 +116,7 @@ function problemResponses(codes: CodeSpec[], opts: { headers?: Record<string, Js
       headers: { ...commonHeaders(), ...HEADER_FOR_STATUS[status], ...(opts.headersOn?.includes(status) ? opts.headers : {}) },
       content: {
         'application/problem+json': {
-          schema: ref('schemas', 'Problem'),
+          schema: S.Problem,
           examples: Object.fromEntries(list.map((e) => [e.code, { value: e.body }])),
         },
       },
@@ -149,56 +153,10 @@ function jsonBody(schema: Json, opts: { required?: boolean; example?: unknown; d
 const AUTHED = ['unauthorized', 'rate_limited', 'internal_error', 'service_unavailable'];
 const MANAGE_AVAILABILITY: CodeSpec = ['forbidden', 'Only an admin or this professional can change its availability.'];
 /** Codes of the JSON body parser (limit 100 kB). */
-const BODY = ['invalid_json', 'payload_too_large', 'unsupported_media_type'];
+const BODY = ['invalid_json', 'invalid_body', 'payload_too_large', 'unsupported_media_type'];
 
 // ---------------------------------------------------------------------------------------------
 // Schemas
-
-const instant = (description: string): Json => ({ type: 'string', format: 'date-time', description });
-const inputInstant = (description: string): Json => ({
-  type: 'string',
-  format: 'date-time',
-  maxLength: 40,
-  pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:\\d{2})$',
-  description: `${description} ISO 8601 date-time with an explicit offset (\`Z\` or \`±hh:mm\`); impossible dates such as 2030-02-30 are refused.`,
-});
-
-const SLUG_PATTERN = '^[A-Za-z0-9_-]{1,64}$';
-const UUID_SCHEMA = { type: 'string', format: 'uuid' };
-const CURRENCY_OUT = { type: 'string', pattern: '^[A-Z]{3}$', description: 'ISO 4217 currency code, upper case.', examples: ['GHS'] };
-
-const professionalFields = {
-  name: { type: 'string', minLength: 1, maxLength: 200, description: 'Trimmed.', examples: ['Ama Mensah'] },
-  category: {
-    type: 'string',
-    pattern: '^[\\p{L}\\p{N} _-]{1,64}$',
-    description: '1–64 letters, digits, spaces, `_` or `-` (after trimming); stored trimmed and in lower case.',
-    examples: ['plumber'],
-  },
-  rate_per_minute: {
-    type: 'integer',
-    minimum: 1,
-    maximum: 1_000_000,
-    description: 'Price per minute in minor units of `currency` (a JSON number; strings are refused).',
-    examples: [150],
-  },
-  currency: {
-    type: 'string',
-    pattern: '^[A-Za-z]{3}$',
-    description: 'ISO 4217 currency code; stored in upper case.',
-    examples: ['GHS'],
-  },
-  lat: { type: 'number', minimum: -90, maximum: 90, examples: [5.6037] },
-  long: { type: 'number', minimum: -180, maximum: 180, examples: [-0.187] },
-  travel_modes: {
-    type: 'array',
-    items: ref('schemas', 'TravelMode'),
-    minItems: 1,
-    uniqueItems: true,
-    description: 'How the professional reaches the client.',
-  },
-  time_zone: { type: 'string', maxLength: 64, description: 'IANA time zone.', examples: ['Africa/Accra'] },
-};
 
 const BOOKING_EXAMPLE = {
   id: '3f0e7c1a-6a4b-4c1e-9a51-2f1b7d9c0e11',
@@ -230,198 +188,36 @@ const PROFESSIONAL_EXAMPLE = {
   updated_at: '2029-12-01T08:00:00.000Z',
 };
 
-const schemas: Record<string, Json> = {
-  Problem: {
-    type: 'object',
-    description: 'RFC 9457 problem details (`application/problem+json`). Never carries stack traces or SQL.',
-    required: ['type', 'title', 'status', 'code'],
-    properties: {
-      type: { type: 'string', format: 'uri', description: '`https://errors.booking.example/<code>`', examples: ['https://errors.booking.example/slot_taken'] },
-      title: { type: 'string', description: 'The HTTP reason phrase of `status`.', examples: ['Conflict'] },
-      status: { type: 'integer', minimum: 400, maximum: 599 },
-      detail: { type: 'string', description: 'Human-readable explanation.' },
-      code: { type: 'string', description: 'Stable machine-readable error code.', examples: ['slot_taken'] },
-      errors: {
-        type: 'array',
-        description: 'One entry per invalid field (`validation_error`) or per unavailable dependency (`dependency_unavailable`).',
-        items: {
-          type: 'object',
-          required: ['field', 'message'],
-          properties: {
-            field: { type: 'string', description: 'Dotted path of the field (`body` for the whole body).', examples: ['duration_minutes'] },
-            message: { type: 'string' },
-          },
-          additionalProperties: false,
-        },
-      },
-    },
-    additionalProperties: false,
-  },
-  TravelMode: { type: 'string', enum: [...TRAVEL_MODES] },
-  Price: {
-    type: 'object',
-    required: ['amount', 'currency'],
-    properties: {
-      amount: { type: 'integer', minimum: 0, description: 'Minor units: `rate_per_minute × duration_minutes`.', examples: [4500] },
-      currency: CURRENCY_OUT,
-    },
-    additionalProperties: false,
-  },
-  Payment: {
-    type: 'object',
-    required: ['provider', 'payment_intent_id'],
-    properties: {
-      provider: { const: 'stripe' },
-      payment_intent_id: { type: ['string', 'null'], description: 'Stripe PaymentIntent id; null until it has been created.' },
-      client_secret: {
-        type: ['string', 'null'],
-        description: 'Only in the answer to `POST /bookings` (and its replays): confirm the payment with Stripe.js using it.',
-      },
-      last_error: { type: 'string', description: 'The last payment failure reported by Stripe; the hold is kept so the client may retry.' },
-    },
-    additionalProperties: false,
-  },
-  Refund: {
-    type: 'object',
-    required: ['id', 'amount', 'currency', 'status'],
-    properties: {
-      id: { type: ['string', 'null'], description: 'Stripe refund id; null when nothing was refunded.' },
-      amount: { type: 'integer', minimum: 0, description: 'Refunded amount in minor units (0 when cancelled too late for a refund).' },
-      currency: CURRENCY_OUT,
-      status: {
-        type: ['string', 'null'],
-        description: '`none` when no refund was due, otherwise the Stripe refund status (`pending`, `succeeded`, `failed`, `canceled`, `requires_action`).',
-      },
-    },
-    additionalProperties: false,
-  },
-  BookingStatus: {
-    type: 'string',
-    enum: ['pending', 'confirmed', 'cancelled', 'expired'],
-    description:
-      '`pending` holds the slot until `hold_expires_at` while the payment is made; `confirmed` once Stripe reports the payment; `cancelled` by the client or an admin; `expired` when the hold lapsed unpaid or the payment provider failed.',
-  },
-  Booking: {
-    type: 'object',
-    required: [
-      'id',
-      'professional_id',
-      'client_id',
-      'start_time',
-      'end_time',
-      'duration_minutes',
-      'status',
-      'price',
-      'hold_expires_at',
-      'payment',
-      'created_at',
-      'updated_at',
-    ],
-    properties: {
-      id: UUID_SCHEMA,
-      professional_id: { type: 'string', pattern: SLUG_PATTERN },
-      client_id: { type: 'string', description: 'The `sub` of the client who booked.' },
-      start_time: instant('Start of the booked interval (UTC).'),
-      end_time: instant('End of the booked interval (exclusive, UTC).'),
-      duration_minutes: { type: 'integer', minimum: 15, maximum: 480 },
-      status: ref('schemas', 'BookingStatus'),
-      price: ref('schemas', 'Price'),
-      hold_expires_at: instant('Until when a `pending` booking holds the slot.'),
-      payment: ref('schemas', 'Payment'),
-      refund: ref('schemas', 'Refund'),
-      cancelled_at: instant('Present once cancelled.'),
-      cancellation_reason: { type: ['string', 'null'], description: 'Present once cancelled.' },
-      confirmed_at: instant('Present once confirmed.'),
-      expired_at: instant('Present once expired.'),
-      created_at: instant('Creation time.'),
-      updated_at: instant('Last change.'),
-    },
-    additionalProperties: false,
-    examples: [BOOKING_EXAMPLE],
-  },
-  BookingCreate: {
-    type: 'object',
-    required: ['professional_id', 'start_time', 'duration_minutes'],
-    properties: {
-      professional_id: { type: 'string', pattern: SLUG_PATTERN, examples: ['pro1'] },
-      start_time: inputInstant('Start of the slot; must be in the future and, with the duration, inside one availability window.'),
-      duration_minutes: { type: 'integer', minimum: 15, maximum: 480, multipleOf: 5, description: 'A JSON number; strings are refused.' },
-    },
-    additionalProperties: false,
-    examples: [{ professional_id: 'pro1', start_time: '2030-01-01T10:00:00Z', duration_minutes: 30 }],
-  },
-  BookingCancel: {
-    type: 'object',
-    properties: { reason: { type: 'string', maxLength: 500, description: 'Trimmed.' } },
-    additionalProperties: false,
-  },
-  Professional: {
-    type: 'object',
-    required: ['id', 'name', 'category', 'rate_per_minute', 'currency', 'lat', 'long', 'travel_modes', 'time_zone', 'active', 'created_at', 'updated_at'],
-    properties: {
-      id: { type: 'string', pattern: SLUG_PATTERN },
-      name: { type: 'string' },
-      category: { type: 'string', description: 'Lower case.' },
-      rate_per_minute: { type: 'integer', minimum: 1, description: 'Minor units of `currency` per minute.' },
-      currency: CURRENCY_OUT,
-      lat: { type: 'number', minimum: -90, maximum: 90 },
-      long: { type: 'number', minimum: -180, maximum: 180 },
-      travel_modes: { type: 'array', items: ref('schemas', 'TravelMode'), minItems: 1 },
-      time_zone: { type: 'string' },
-      active: { type: 'boolean', description: 'Inactive professionals cannot be booked.' },
-      created_at: instant('Creation time.'),
-      updated_at: instant('Last change.'),
-    },
-    additionalProperties: false,
-    examples: [PROFESSIONAL_EXAMPLE],
-  },
-  ProfessionalCreate: {
-    type: 'object',
-    required: ['name', 'category', 'rate_per_minute', 'currency', 'lat', 'long', 'travel_modes'],
-    properties: {
-      id: { type: 'string', pattern: SLUG_PATTERN, description: 'Slug of letters, digits, `_` and `-`; `pro_<16 hex>` is generated when absent.' },
-      ...professionalFields,
-      time_zone: { ...professionalFields.time_zone, default: 'UTC' },
-    },
-    additionalProperties: false,
-    examples: [
-      { id: 'ama', name: 'Ama Mensah', category: 'Plumber', rate_per_minute: 150, currency: 'ghs', lat: 5.6037, long: -0.187, travel_modes: ['car', 'walking'], time_zone: 'Africa/Accra' },
-    ],
-  },
-  ProfessionalPatch: {
-    type: 'object',
-    minProperties: 1,
-    description: 'Any subset of the fields (at least one).',
-    properties: {
-      ...professionalFields,
-      active: { type: 'boolean', description: 'false takes the professional out of search and booking.' },
-    },
-    additionalProperties: false,
-    examples: [{ rate_per_minute: 175, active: true }],
-  },
-  Availability: {
-    type: 'object',
-    required: ['id', 'professional_id', 'start_time', 'end_time'],
-    properties: {
-      id: UUID_SCHEMA,
-      professional_id: { type: 'string', pattern: SLUG_PATTERN },
-      start_time: instant('Start of the window (UTC).'),
-      end_time: instant('End of the window (exclusive, UTC).'),
-    },
-    additionalProperties: false,
-  },
-  AvailabilityCreate: {
-    type: 'object',
-    required: ['start_time', 'end_time'],
-    description: '`end_time` must be after `start_time`, at most 31 days later; windows of one professional never overlap.',
-    properties: {
-      start_time: inputInstant('Start of the window.'),
-      end_time: inputInstant('End of the window (exclusive).'),
-    },
-    additionalProperties: false,
-    examples: [{ start_time: '2030-01-01T08:00:00+00:00', end_time: '2030-01-01T17:00:00+00:00' }],
-  },
-  StripeEvent: {
+/**
+ * Request and response schemas, generated from the joi schemas the routes validate with and the
+ * response schemas the tests check real answers against. A new route registers its own the same way.
+ */
+const schemas = new SchemaRegistry();
+const S = {
+  Problem: schemas.add('Problem', problemSchema, 'output'),
+  Booking: schemas.add('Booking', bookingSchema, 'output', BOOKING_EXAMPLE),
+  BookingCreate: schemas.add('BookingCreate', createBookingBody, 'input', { professional_id: 'pro1', start_time: '2030-01-01T10:00:00Z', duration_minutes: 30 }),
+  BookingCancel: schemas.add('BookingCancel', cancelBookingBody, 'input'),
+  Professional: schemas.add('Professional', professionalSchema, 'output', PROFESSIONAL_EXAMPLE),
+  ProfessionalCreate: schemas.add('ProfessionalCreate', createProfessionalBody, 'input', {
+    id: 'ama',
+    name: 'Ama Mensah',
+    category: 'Plumber',
+    rate_per_minute: 150,
+    currency: 'ghs',
+    lat: 5.6037,
+    long: -0.187,
+    travel_modes: ['car', 'walking'],
+    time_zone: 'Africa/Accra',
+  }),
+  ProfessionalPatch: schemas.add('ProfessionalPatch', patchProfessionalBody, 'input', { rate_per_minute: 175, active: true }),
+  Availability: schemas.add('Availability', availabilitySchema, 'output'),
+  AvailabilityCreate: schemas.add('AvailabilityCreate', availabilityBody, 'input', { start_time: '2030-01-01T08:00:00+00:00', end_time: '2030-01-01T17:00:00+00:00' }),
+  WebhookAck: schemas.add('WebhookAck', webhookAckSchema, 'output'),
+  HealthLive: schemas.add('HealthLive', healthLiveSchema, 'output'),
+  HealthReady: schemas.add('HealthReady', healthReadySchema, 'output'),
+  // Stripe's event, not ours: described by hand.
+  StripeEvent: schemas.addRaw('StripeEvent', {
     type: 'object',
     description:
       'A Stripe event as Stripe sends it. Handled types: `payment_intent.succeeded`, `payment_intent.payment_failed`, `payment_intent.canceled`, `charge.refunded`; others are stored and acknowledged.',
@@ -431,29 +227,7 @@ const schemas: Record<string, Json> = {
       type: { type: 'string', maxLength: 255, examples: ['payment_intent.succeeded'] },
       data: { type: 'object' },
     },
-  },
-  WebhookAck: {
-    type: 'object',
-    required: ['received', 'duplicate'],
-    properties: {
-      received: { const: true },
-      duplicate: { type: 'boolean', description: 'true when this event id was already received; it is not processed again.' },
-    },
-    additionalProperties: false,
-  },
-  HealthLive: {
-    type: 'object',
-    required: ['status'],
-    properties: { status: { const: 'ok' } },
-  },
-  HealthReady: {
-    type: 'object',
-    required: ['status', 'checks'],
-    properties: {
-      status: { type: 'string', enum: ['ok', 'degraded'], description: '`degraded` when a non-critical dependency is down.' },
-      checks: { type: 'object', additionalProperties: { type: 'string', enum: ['up', 'down'] }, examples: [{ postgres: 'up' }] },
-    },
-  },
+  }),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -461,8 +235,9 @@ const schemas: Record<string, Json> = {
 
 const bearer = [{ bearerAuth: [] }];
 const idParam = (name: string, schema: Json, description: string): Json => ({ name, in: 'path', required: true, schema, description });
+const UUID_SCHEMA = { type: 'string', pattern: UUID_PATTERN.source };
 const bookingId = idParam('id', UUID_SCHEMA, 'Booking id. An id that is not a UUID answers 404 `booking_not_found`.');
-const professionalId = idParam('id', { type: 'string', pattern: SLUG_PATTERN }, 'Professional id (slug).');
+const professionalId = idParam('id', { type: 'string', pattern: PROFESSIONAL_ID_PATTERN.source }, 'Professional id (slug).');
 
 const paths: OpenApiDocument['paths'] = {
   '/bookings': {
@@ -479,12 +254,12 @@ const paths: OpenApiDocument['paths'] = {
       ].join('\n'),
       security: bearer,
       parameters: [ref('parameters', 'IdempotencyKey'), ref('parameters', 'XRequestId')],
-      requestBody: jsonBody(ref('schemas', 'BookingCreate')),
+      requestBody: jsonBody(S.BookingCreate),
       responses: {
         '201': {
           description: 'Booking held (`pending`), PaymentIntent created. Also the status of a replay.',
           headers: { ...commonHeaders(), ...rateLimitHeaders(), 'Idempotent-Replayed': ref('headers', 'Idempotent-Replayed') },
-          content: { 'application/json': { schema: ref('schemas', 'Booking'), example: BOOKING_EXAMPLE } },
+          content: { 'application/json': { schema: S.Booking, example: BOOKING_EXAMPLE } },
         },
         ...problemResponses(
           [
@@ -516,7 +291,7 @@ const paths: OpenApiDocument['paths'] = {
       security: bearer,
       parameters: [bookingId, ref('parameters', 'XRequestId')],
       responses: {
-        '200': jsonResponse('The booking.', ref('schemas', 'Booking'), { headers: rateLimitHeaders() }),
+        '200': jsonResponse('The booking.', S.Booking, { headers: rateLimitHeaders() }),
         ...problemResponses([...AUTHED, 'booking_not_found']),
       },
     },
@@ -532,9 +307,9 @@ const paths: OpenApiDocument['paths'] = {
       ].join('\n\n'),
       security: bearer,
       parameters: [bookingId, ref('parameters', 'XRequestId')],
-      requestBody: jsonBody(ref('schemas', 'BookingCancel'), { required: false, example: { reason: 'Plans changed' } }),
+      requestBody: jsonBody(S.BookingCancel, { required: false, example: { reason: 'Plans changed' } }),
       responses: {
-        '200': jsonResponse('The cancelled booking, with `refund` when it had been confirmed.', ref('schemas', 'Booking'), { headers: rateLimitHeaders() }),
+        '200': jsonResponse('The cancelled booking, with `refund` when it had been confirmed.', S.Booking, { headers: rateLimitHeaders() }),
         ...problemResponses(['validation_error', ...BODY, ...AUTHED, ['forbidden', 'This action needs one of the roles: client, admin.'], 'booking_not_found', 'booking_not_cancellable', 'payment_provider_error']),
       },
     },
@@ -547,9 +322,9 @@ const paths: OpenApiDocument['paths'] = {
       description: 'Role `admin`. The professional is active and is indexed for search shortly after.',
       security: bearer,
       parameters: [ref('parameters', 'XRequestId')],
-      requestBody: jsonBody(ref('schemas', 'ProfessionalCreate')),
+      requestBody: jsonBody(S.ProfessionalCreate),
       responses: {
-        '201': jsonResponse('Created.', ref('schemas', 'Professional'), {
+        '201': jsonResponse('Created.', S.Professional, {
           headers: {
             ...rateLimitHeaders(),
             Location: { description: '`/professionals/{id}`', schema: { type: 'string' } },
@@ -568,9 +343,9 @@ const paths: OpenApiDocument['paths'] = {
       description: 'An `admin`, or the professional itself (token `professional_id`, or `sub` when absent). Search is updated shortly after.',
       security: bearer,
       parameters: [professionalId, ref('parameters', 'XRequestId')],
-      requestBody: jsonBody(ref('schemas', 'ProfessionalPatch')),
+      requestBody: jsonBody(S.ProfessionalPatch),
       responses: {
-        '200': jsonResponse('The changed professional.', ref('schemas', 'Professional'), { headers: rateLimitHeaders(), example: PROFESSIONAL_EXAMPLE }),
+        '200': jsonResponse('The changed professional.', S.Professional, { headers: rateLimitHeaders(), example: PROFESSIONAL_EXAMPLE }),
         ...problemResponses(['validation_error', ...BODY, ...AUTHED, ['forbidden', 'Only an admin or this professional can change it.'], 'professional_not_found']),
       },
     },
@@ -583,9 +358,9 @@ const paths: OpenApiDocument['paths'] = {
       description: 'An `admin`, or the professional itself. Windows of one professional never overlap.',
       security: bearer,
       parameters: [professionalId, ref('parameters', 'XRequestId')],
-      requestBody: jsonBody(ref('schemas', 'AvailabilityCreate')),
+      requestBody: jsonBody(S.AvailabilityCreate),
       responses: {
-        '201': jsonResponse('Created.', ref('schemas', 'Availability'), { headers: rateLimitHeaders() }),
+        '201': jsonResponse('Created.', S.Availability, { headers: rateLimitHeaders() }),
         ...problemResponses(['validation_error', ...BODY, ...AUTHED, MANAGE_AVAILABILITY, 'professional_not_found', 'availability_overlap']),
       },
     },
@@ -632,11 +407,11 @@ const paths: OpenApiDocument['paths'] = {
       requestBody: {
         required: true,
         description: 'The raw event bytes exactly as Stripe sent them.',
-        content: { 'application/json': { schema: ref('schemas', 'StripeEvent') } },
+        content: { 'application/json': { schema: S.StripeEvent } },
       },
       responses: {
-        '200': jsonResponse('Stored and queued, or a duplicate acknowledged.', ref('schemas', 'WebhookAck'), { example: { received: true, duplicate: false } }),
-        ...problemResponses(['invalid_signature', 'invalid_payload', 'payload_too_large', 'internal_error', 'service_unavailable']),
+        '200': jsonResponse('Stored and queued, or a duplicate acknowledged.', S.WebhookAck, { example: { received: true, duplicate: false } }),
+        ...problemResponses(['invalid_signature', 'invalid_payload', ['validation_error', 'id must not contain control characters'], 'invalid_body', 'payload_too_large', 'unsupported_media_type', 'internal_error', 'service_unavailable']),
       },
     },
   },
@@ -646,7 +421,7 @@ const paths: OpenApiDocument['paths'] = {
       operationId: 'live',
       summary: 'Liveness',
       security: [],
-      responses: { '200': jsonResponse('The process is running.', ref('schemas', 'HealthLive'), { example: { status: 'ok' } }) },
+      responses: { '200': jsonResponse('The process is running.', S.HealthLive, { example: { status: 'ok' } }) },
     },
   },
   '/health/ready': {
@@ -657,13 +432,13 @@ const paths: OpenApiDocument['paths'] = {
       description: 'Probes PostgreSQL (1.5 s timeout each).',
       security: [],
       responses: {
-        '200': jsonResponse('Ready.', ref('schemas', 'HealthReady'), { example: { status: 'ok', checks: { postgres: 'up' } } }),
+        '200': jsonResponse('Ready.', S.HealthReady, { example: { status: 'ok', checks: { postgres: 'up' } } }),
         '503': {
           description: 'A critical dependency is down. `code`: `dependency_unavailable`; `errors` names each one.',
           headers: commonHeaders(),
           content: {
             'application/problem+json': {
-              schema: ref('schemas', 'Problem'),
+              schema: S.Problem,
               example: problemJson({ ...problem(503, 'dependency_unavailable', 'Not ready: postgres unavailable.'), errors: [{ field: 'postgres', message: 'down' }] }),
             },
           },
@@ -716,9 +491,9 @@ export const openApiDocument: OpenApiDocument = {
     description: [
       'The write side of the marketplace (search is served by the query API at `/search/…`).',
       '',
-      '- **Auth**: `Authorization: Bearer <JWT>` (HS256 or JWKS), claims `sub`, `role` (`client` | `professional` | `admin`), optional `email` and `professional_id`. Missing or invalid → 401 `unauthorized` with `WWW-Authenticate: Bearer`; wrong role → 403 `forbidden`.',
+      '- **Auth**: `Authorization: Bearer <JWT>` (HS256 or JWKS), claims `sub`, `role` (`client` | `professional` | `admin`), optional `email` and `professional_id`. Missing or invalid → 401 `unauthorized` with `WWW-Authenticate: Bearer`; wrong role → 403 `forbidden`. `exp` is required; `iat`/`nbf` more than 30 s ahead, or claims with control characters, → 401. `email` is used only when it is exactly one address.',
       '- **Errors**: RFC 9457 `application/problem+json` with a stable `code`; `validation_error` lists every invalid field in `errors`. Unknown routes answer 404 `not_found`.',
-      '- **Bodies**: JSON, at most 100 kB (413 `payload_too_large`); malformed JSON → 400 `invalid_json`; unknown fields are refused.',
+      '- **Bodies**: JSON (`application/json` or `application/*+json`; any other type → 415 `unsupported_media_type`), at most 100 kB (413 `payload_too_large`); malformed JSON → 400 `invalid_json`; a body that does not decode with its `Content-Encoding` (gzip, deflate, br) → 400 `invalid_body`, another encoding → 415; unknown fields (`__proto__` included) are refused. Text fields refuse control characters (NUL included); instants must lie in years 0000–9999 once in UTC.',
       '- **Rate limit**: per client IP, COMMAND_RATE_LIMIT_PER_MIN (600 by default) per minute across all routes except health, metrics, API docs and the Stripe webhook; `RateLimit` and `RateLimit-Policy` headers (IETF draft 8); 429 `rate_limited` with `Retry-After`.',
       '- **Tracing**: every response carries `X-Request-Id` (the one sent, when it is 1–128 of `A-Za-z0-9._-`, else a new UUID).',
     ].join('\n'),
@@ -776,6 +551,6 @@ export const openApiDocument: OpenApiDocument = {
         schema: { type: 'string' },
       },
     },
-    schemas,
+    schemas: schemas.all(),
   },
 };

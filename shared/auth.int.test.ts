@@ -3,7 +3,9 @@ import http from 'node:http';
 import request from 'supertest';
 import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
 import { startTestSystem, type TestSystem } from '../scripts/testing/system.ts';
-import { createTokenVerifier, signToken } from './auth.ts';
+import pg from 'pg';
+import { book, givenProfessional, uniqueId } from '../scripts/testing/builders.ts';
+import { CLOCK_TOLERANCE_SECONDS, createTokenVerifier, signToken } from './auth.ts';
 
 describe('authentication and roles', () => {
   let system: TestSystem;
@@ -95,5 +97,70 @@ describe('authentication and roles', () => {
     } finally {
       server.close();
     }
+  });
+
+  describe('time claims', () => {
+    const now = () => Math.floor(Date.now() / 1000);
+    const hs = (build: (jwt: SignJWT) => SignJWT) =>
+      build(new SignJWT({ role: 'client' }).setProtectedHeader({ alg: 'HS256' }).setSubject('alice')).sign(new TextEncoder().encode(secret()));
+
+    it('answers 401 for a token without exp', async () => {
+      const token = await hs((j) => j.setIssuedAt());
+      expect((await probe(`Bearer ${token}`)).status).to.equal(401);
+    });
+
+    it('answers 401 for a token issued (iat) or valid from (nbf) beyond the clock tolerance in the future', async () => {
+      const later = now() + CLOCK_TOLERANCE_SECONDS + 60;
+      for (const token of [
+        await hs((j) => j.setIssuedAt(later).setExpirationTime(later + 3600)),
+        await hs((j) => j.setIssuedAt().setNotBefore(later).setExpirationTime(later + 3600)),
+      ]) {
+        const res = await probe(`Bearer ${token}`);
+        expect(res.status).to.equal(401);
+        expect(res.body.code).to.equal('unauthorized');
+      }
+    });
+
+    it('accepts iat and nbf a few seconds ahead (clock skew within the tolerance)', async () => {
+      const soon = now() + 5;
+      const token = await hs((j) => j.setIssuedAt(soon).setNotBefore(soon).setExpirationTime(soon + 3600));
+      expect((await probe(`Bearer ${token}`)).status).to.equal(404);
+    });
+  });
+
+  describe('email claim', () => {
+    const verify = () => createTokenVerifier({ jwtSecret: secret() });
+    const withEmail = (email: string) => signToken(secret(), { sub: 'alice', role: 'client', email });
+
+    it('keeps a single valid address', async () => {
+      expect((await verify()(await withEmail('alice@example.com'))).email).to.equal('alice@example.com');
+    });
+
+    for (const email of ['a@x.test, victim@y.org', 'a@x.test victim@y.org', 'Alice <victim@y.org>', 'a@x.test;victim@y.org', 'not-an-address']) {
+      it(`ignores an email claim that is not one address: ${JSON.stringify(email)}`, async () => {
+        const principal = await verify()(await withEmail(email));
+        expect(principal.sub).to.equal('alice');
+        expect(principal).to.not.have.property('email');
+      });
+    }
+
+    it('answers 401 for an email claim with a line break', async () => {
+      const token = await withEmail('a@x.test\r\nBcc: victim@y.org');
+      expect((await probe(`Bearer ${token}`)).status).to.equal(401);
+    });
+
+    it('books without a contact email, so no confirmation goes to the listed victim', async () => {
+      const db = new pg.Pool({ connectionString: system.databaseUrl, max: 1 });
+      try {
+        const pro = await givenProfessional(system);
+        const token = await system.token('client', uniqueId('c'), { email: 'a@x.test, victim@y.org' });
+        const res = await book(system.command!.app, token, { professional_id: pro.id, start_time: pro.window.start.toISOString(), duration_minutes: 30 });
+        expect(res.status, JSON.stringify(res.body)).to.equal(201);
+        const { rows } = await db.query(`SELECT contact_email FROM bookings WHERE id = $1`, [res.body.id]);
+        expect(rows[0].contact_email).to.equal(null);
+      } finally {
+        await db.end();
+      }
+    });
   });
 });

@@ -1,6 +1,7 @@
 import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
 import type { RequestHandler } from 'express';
 import { HttpProblem, problem } from './errors.ts';
+import { hasControlCharacter, Joi } from './validation.ts';
 
 export type Role = 'client' | 'professional' | 'admin';
 export const ROLES: readonly Role[] = ['client', 'professional', 'admin'];
@@ -23,12 +24,23 @@ export type VerifyToken = (token: string) => Promise<Principal>;
 
 class InvalidToken extends Error {}
 
+/** How far the issuer's clock may run ahead of ours (nbf, iat) or behind (exp). */
+export const CLOCK_TOLERANCE_SECONDS = 30;
+
+/** One mailbox, nothing else: a list, a display name or a header line would add recipients to our emails. */
+const SINGLE_ADDRESS = Joi.string().max(254).email({ tlds: { allow: false }, multiple: false });
+const singleAddress = (value: unknown): string | undefined =>
+  typeof value === 'string' && !SINGLE_ADDRESS.validate(value).error ? value : undefined;
+
 /** HS256 with a shared secret, or any asymmetric algorithm published at a JWKS URL; never `none`. */
 export function createTokenVerifier(config: AuthConfig): VerifyToken {
   const secret = config.jwtSecret ? new TextEncoder().encode(config.jwtSecret) : undefined;
   const jwks: JWTVerifyGetKey | undefined = config.jwksUrl ? createRemoteJWKSet(new URL(config.jwksUrl)) : undefined;
   if (!secret && !jwks) throw new Error('AUTH_JWT_SECRET or AUTH_JWKS_URL is required');
   const options = {
+    // A token that never expires cannot be revoked by waiting; one issued in the future is forged or from a broken clock.
+    requiredClaims: ['exp'],
+    clockTolerance: CLOCK_TOLERANCE_SECONDS,
     ...(config.issuer ? { issuer: config.issuer } : {}),
     ...(config.audience ? { audience: config.audience } : {}),
   };
@@ -36,14 +48,21 @@ export function createTokenVerifier(config: AuthConfig): VerifyToken {
     const { payload } = jwks
       ? await jwtVerify(token, jwks, { ...options, algorithms: ['RS256', 'ES256', 'PS256', 'EdDSA'] })
       : await jwtVerify(token, secret!, { ...options, algorithms: ['HS256'] });
+    if (payload.iat !== undefined && payload.iat > Date.now() / 1000 + CLOCK_TOLERANCE_SECONDS) throw new InvalidToken('iat in the future');
     const role = payload.role;
     if (typeof payload.sub !== 'string' || payload.sub.length === 0) throw new InvalidToken('sub claim missing');
+    // A NUL or a line break in a claim never comes from an honest issuer, and would reach SQL and emails.
+    for (const claim of ['sub', 'email', 'professional_id'] as const) {
+      const value = payload[claim];
+      if (typeof value === 'string' && hasControlCharacter(value)) throw new InvalidToken(`${claim} claim has control characters`);
+    }
     if (typeof role !== 'string' || !ROLES.includes(role as Role)) throw new InvalidToken('role claim missing or unknown');
     const professionalId = typeof payload.professional_id === 'string' ? payload.professional_id : undefined;
+    const email = singleAddress(payload.email);
     return {
       sub: payload.sub,
       role: role as Role,
-      ...(typeof payload.email === 'string' ? { email: payload.email } : {}),
+      ...(email ? { email } : {}),
       ...(professionalId ? { professionalId } : role === 'professional' ? { professionalId: payload.sub } : {}),
     };
   };

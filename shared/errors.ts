@@ -87,16 +87,31 @@ interface BodyParserError extends Error {
   status?: number;
 }
 
+/**
+ * What a body parser's refusal means to the client: bad JSON, too large, an encoding or charset we do
+ * not read, or a body that does not decode with its declared Content-Encoding (a gzip header on plain
+ * JSON). Anything else from a parser is a surprise.
+ */
+export function bodyParserProblem(err: unknown): Problem | undefined {
+  const e = err as BodyParserError;
+  if (!e || typeof e !== 'object' || typeof e.status !== 'number') return undefined;
+  if (e.type === 'entity.parse.failed') return problem(400, 'invalid_json', 'The body is not valid JSON.');
+  if (e.type === 'entity.too.large') return problem(413, 'payload_too_large', 'The body exceeds 100 kB.');
+  if (e.type === 'charset.unsupported') return problem(415, 'unsupported_media_type', e.message);
+  if (e.type === 'encoding.unsupported') return problem(415, 'unsupported_media_type', `${e.message}; use gzip, deflate, br or none.`);
+  if (e.type === 'request.aborted' || e.type === 'request.size.invalid') return problem(400, 'invalid_body', 'The body ended before its announced length.');
+  // raw-body wraps decompression failures (zlib) as a plain 400
+  if (e.status === 400 && e.type === undefined) return problem(400, 'invalid_body', 'The body does not decode with its Content-Encoding.');
+  return undefined;
+}
+
 /** The one place where surprises end: logged in full, answered without internals. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
     if (res.headersSent) return next(err);
     if (err instanceof HttpProblem) return sendProblem(res, err.problem);
-    const e = err as BodyParserError;
-    if (e?.type === 'entity.parse.failed') return sendProblem(res, problem(400, 'invalid_json', 'The body is not valid JSON.'));
-    if (e?.type === 'entity.too.large') return sendProblem(res, problem(413, 'payload_too_large', 'The body exceeds 100 kB.'));
-    if (e?.type === 'charset.unsupported' || e?.type === 'encoding.unsupported')
-      return sendProblem(res, problem(415, 'unsupported_media_type', e.message));
+    const parserProblem = bodyParserProblem(err);
+    if (parserProblem) return sendProblem(res, parserProblem);
     if (isConnectionError(err)) {
       // PostgreSQL is restarting or unreachable: the client may retry; nothing was half-written.
       ((req as { log?: Logger }).log ?? logger).warn({ err: { message: (err as Error).message } }, 'database unavailable');

@@ -77,10 +77,10 @@ describe('POST /bookings with bad input', () => {
     await expectNothingWritten();
   });
 
-  it('answers 400 for a body sent as another media type, writing nothing', async () => {
+  it('answers 415 unsupported_media_type for a body sent as another media type, writing nothing', async () => {
     const res = await post('professional_id=pro1', 'application/x-www-form-urlencoded');
-    expect(res.status).to.equal(400);
-    expect(res.body.code).to.equal('validation_error');
+    expect(res.status).to.equal(415);
+    expect(res.body.code).to.equal('unsupported_media_type');
     await expectNothingWritten();
   });
 

@@ -1,5 +1,6 @@
-import express, { Router } from 'express';
+import { Router } from 'express';
 import { requireAuth } from '../../shared/auth.ts';
+import { jsonBody } from '../../shared/http/base-app.ts';
 import type { CommandDeps } from '../deps.ts';
 import { cancelBookingRoute } from './cancel-booking.route.ts';
 import { createBookingRoute } from './create-booking.route.ts';
@@ -7,7 +8,7 @@ import { getBookingRoute } from './get-booking.route.ts';
 
 export function bookingsRouter(deps: CommandDeps, opts: { idempotencyLockSeconds: number }): Router {
   const router = Router();
-  const json = express.json({ limit: '100kb' });
+  const json = jsonBody();
   router.post('/bookings', requireAuth(deps.verifyToken, ['client']), json, createBookingRoute(deps, opts));
   router.get('/bookings/:id', requireAuth(deps.verifyToken), getBookingRoute(deps));
   router.post('/bookings/:id/cancel', requireAuth(deps.verifyToken, ['client', 'admin']), json, cancelBookingRoute(deps));

@@ -1,27 +1,21 @@
 import type { Request, Response } from 'express';
-import { isoInstant, Joi, validate } from '../../shared/validation.ts';
+import { fail } from '../../shared/errors.ts';
+import { intervalEndError, validate } from '../../shared/validation.ts';
+import { createBookingBody } from './booking.schemas.ts';
 import type { CommandDeps } from '../deps.ts';
 import { failureResponse, sendFailure } from '../problems.ts';
 import { readIdempotencyKey, respondIdempotently } from '../idempotency/idempotent-request.ts';
 import { createBooking } from './create-booking.ts';
 import { bookingView } from './booking-view.ts';
 
-export const PROFESSIONAL_ID = Joi.string().pattern(/^[A-Za-z0-9_-]{1,64}$/).max(64);
-
-const body = Joi.object({
-  professional_id: PROFESSIONAL_ID.required().messages({ 'string.pattern.base': 'professional_id must be 1–64 letters, digits, _ or -' }),
-  start_time: isoInstant().required(),
-  duration_minutes: Joi.number().strict().integer().min(15).max(480).multiple(5).required(),
-})
-  .required()
-  .messages({ 'any.required': '{{#label}} is required', 'object.base': 'the body must be a JSON object' });
-
 export function createBookingRoute(deps: CommandDeps, opts: { idempotencyLockSeconds: number }) {
   return async (req: Request, res: Response): Promise<void> => {
     const key = readIdempotencyKey(req);
     if (!key.ok) return sendFailure(res, key);
-    const input = validate(body, req.body);
+    const input = validate(createBookingBody, req.body);
     if (!input.ok) return sendFailure(res, input);
+    const endError = intervalEndError('start_time', input.value.start_time as unknown as Date, input.value.duration_minutes);
+    if (endError) return sendFailure(res, fail('validation_error', endError.message, [endError]));
     const principal = req.principal!;
 
     await respondIdempotently(

@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import { isUuid } from '../../shared/api-shapes.ts';
 import type { Principal } from '../../shared/auth.ts';
 import { fail } from '../../shared/errors.ts';
 import type { CommandDeps } from '../deps.ts';
@@ -6,11 +7,7 @@ import { sendFailure } from '../problems.ts';
 import { findBooking, type Booking } from './bookings.repository.ts';
 import { bookingView } from './booking-view.ts';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isBookingId(id: string): boolean {
-  return UUID.test(id);
-}
+export const isBookingId = isUuid;
 
 /** Its client, its professional and admins may see a booking; to anyone else it does not exist. */
 export function canSee(principal: Principal, booking: Booking): boolean {

@@ -1,9 +1,8 @@
+import { isUuid } from '../../shared/api-shapes.ts';
 import type { PoolClient } from '../../shared/db/pool.ts';
 import type { CommandDeps } from '../deps.ts';
 import { attachPaymentIntent, findBooking, findBookingByPaymentIntent, type Booking } from '../bookings/bookings.repository.ts';
 import type { Stripe } from './stripe-client.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The booking a PaymentIntent pays for. Falls back to `metadata.booking_id` because the event can
@@ -17,7 +16,7 @@ export async function findBookingForIntent(
   const byIntent = await findBookingByPaymentIntent(tx, intentId);
   if (byIntent) return byIntent;
   const bookingId = metadata?.booking_id;
-  if (!bookingId || !UUID.test(bookingId)) return undefined;
+  if (!bookingId || !isUuid(bookingId)) return undefined;
   const byId = await findBooking(tx, bookingId);
   if (!byId || byId.paymentIntentId !== null) return undefined;
   return attachPaymentIntent(tx, byId.id, intentId);

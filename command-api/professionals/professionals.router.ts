@@ -1,45 +1,16 @@
-import express, { Router, type Request, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { requireAuth } from '../../shared/auth.ts';
-import { TRAVEL_MODES } from '../../shared/config.ts';
 import { fail } from '../../shared/errors.ts';
-import { isoInstant, Joi, timeZone, validate } from '../../shared/validation.ts';
+import { isProfessionalId, isUuid } from '../../shared/api-shapes.ts';
+import { validate } from '../../shared/validation.ts';
+import { availabilityBody, createProfessionalBody, patchProfessionalBody } from './professional.schemas.ts';
+import { jsonBody } from '../../shared/http/base-app.ts';
 import type { CommandDeps } from '../deps.ts';
 import { sendFailure } from '../problems.ts';
 import type { Availability, Professional, ProfessionalFields } from './professionals.repository.ts';
 import { addAvailability, changeProfessional, createProfessional, generateProfessionalId, mayManage, removeAvailability } from './manage-professionals.ts';
 
-const SLUG = /^[A-Za-z0-9_-]{1,64}$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_WINDOW_DAYS = 31;
-
-const fields = {
-  name: Joi.string().trim().min(1).max(200),
-  category: Joi.string().trim().lowercase().pattern(/^[\p{L}\p{N} _-]{1,64}$/u).messages({
-    'string.pattern.base': 'category must be 1–64 letters, digits, spaces, _ or -',
-  }),
-  rate_per_minute: Joi.number().strict().integer().min(1).max(1_000_000),
-  currency: Joi.string().uppercase().length(3).pattern(/^[A-Z]{3}$/),
-  lat: Joi.number().strict().min(-90).max(90),
-  long: Joi.number().strict().min(-180).max(180),
-  travel_modes: Joi.array().items(Joi.string().valid(...TRAVEL_MODES)).min(1).unique(),
-  time_zone: timeZone(),
-};
-
-const createBody = Joi.object({
-  id: Joi.string().pattern(SLUG).messages({ 'string.pattern.base': 'id must be 1–64 letters, digits, _ or -' }),
-  name: fields.name.required(),
-  category: fields.category.required(),
-  rate_per_minute: fields.rate_per_minute.required(),
-  currency: fields.currency.required(),
-  lat: fields.lat.required(),
-  long: fields.long.required(),
-  travel_modes: fields.travel_modes.required(),
-  time_zone: fields.time_zone.default('UTC'),
-}).required();
-
-const patchBody = Joi.object({ ...fields, active: Joi.boolean().strict() }).min(1).required();
-
-const availabilityBody = Joi.object({ start_time: isoInstant().required(), end_time: isoInstant().required() }).required();
 
 type Fields = {
   name: string;
@@ -90,11 +61,11 @@ function availabilityView(a: Availability) {
 
 export function professionalsRouter(deps: CommandDeps): Router {
   const router = Router();
-  const json = express.json({ limit: '100kb' });
+  const json = jsonBody();
   const auth = requireAuth(deps.verifyToken);
 
   router.post('/professionals', requireAuth(deps.verifyToken, ['admin']), json, async (req: Request, res: Response) => {
-    const input = validate(createBody, req.body);
+    const input = validate(createProfessionalBody, req.body);
     if (!input.ok) return sendFailure(res, input);
     const { id, ...rest } = input.value as Fields & { id?: string };
     const result = await createProfessional(deps, id ?? generateProfessionalId(), { ...(toFields(rest) as ProfessionalFields), active: true });
@@ -104,9 +75,9 @@ export function professionalsRouter(deps: CommandDeps): Router {
 
   router.patch('/professionals/:id', auth, json, async (req: Request, res: Response) => {
     const id = String(req.params.id);
-    if (!SLUG.test(id)) return sendFailure(res, fail('professional_not_found'));
+    if (!isProfessionalId(id)) return sendFailure(res, fail('professional_not_found'));
     if (!mayManage(req.principal!, id)) return sendFailure(res, fail('forbidden', 'Only an admin or this professional can change it.'));
-    const input = validate(patchBody, req.body);
+    const input = validate(patchProfessionalBody, req.body);
     if (!input.ok) return sendFailure(res, input);
     const result = await changeProfessional(deps, req.principal!, id, toFields(input.value as Partial<Fields>));
     if (!result.ok) return sendFailure(res, result);
@@ -115,7 +86,7 @@ export function professionalsRouter(deps: CommandDeps): Router {
 
   router.post('/professionals/:id/availabilities', auth, json, async (req: Request, res: Response) => {
     const id = String(req.params.id);
-    if (!SLUG.test(id)) return sendFailure(res, fail('professional_not_found'));
+    if (!isProfessionalId(id)) return sendFailure(res, fail('professional_not_found'));
     if (!mayManage(req.principal!, id)) return sendFailure(res, fail('forbidden', 'Only an admin or this professional can change its availability.'));
     const input = validate(availabilityBody, req.body);
     if (!input.ok) return sendFailure(res, input);
@@ -136,7 +107,7 @@ export function professionalsRouter(deps: CommandDeps): Router {
   router.delete('/professionals/:id/availabilities/:availabilityId', auth, async (req: Request, res: Response) => {
     const id = String(req.params.id);
     const availabilityId = String(req.params.availabilityId);
-    if (!SLUG.test(id) || !UUID.test(availabilityId)) return sendFailure(res, fail('availability_not_found'));
+    if (!isProfessionalId(id) || !isUuid(availabilityId)) return sendFailure(res, fail('availability_not_found'));
     const result = await removeAvailability(deps, req.principal!, id, availabilityId);
     if (!result.ok) return sendFailure(res, result);
     res.status(204).end();

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { createHmac } from 'node:crypto';
 import pg from 'pg';
 import request from 'supertest';
 import { signPayload } from '../../scripts/stand-ins/stripe-stand-in.ts';
@@ -52,7 +53,50 @@ describe('POST /webhooks/stripe', () => {
     expect(await queuedJobsFor(event.id)).to.equal(1);
   });
 
+  /** Signs bytes exactly as Stripe does: HMAC-SHA256 over `${t}.` followed by the body's bytes. */
+  const signBytes = (body: Buffer, t = Math.floor(Date.now() / 1000)) =>
+    `t=${t},v1=${createHmac('sha256', secret()).update(Buffer.concat([Buffer.from(`${t}.`), body])).digest('hex')}`;
+  const postBytes = (body: Buffer, signature: string) =>
+    fetch(`${system.command!.url}/webhooks/stripe`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Stripe-Signature': signature }, body: new Uint8Array(body) });
+
+  it('checks the signature over the exact bytes: a signed body with a stray \\xff byte or a BOM is accepted', async () => {
+    const withBom = anEvent();
+    const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(withBom))]);
+    const withByte = anEvent();
+    const [head, tail] = JSON.stringify({ ...withByte, note: 'X' }).split('X') as [string, string];
+    const stray = Buffer.concat([Buffer.from(head), Buffer.from([0xff]), Buffer.from(tail)]);
+    for (const [event, body] of [[withBom, bom], [withByte, stray]] as const) {
+      const res = await postBytes(body, signBytes(body));
+      expect(res.status, await res.clone().text()).to.equal(200);
+      expect((await db.query(`SELECT count(*)::int AS n FROM stripe_events WHERE id = $1`, [event.id])).rows[0].n).to.equal(1);
+    }
+  });
+
+  it('accepts a signature dated a little ahead of our clock', async () => {
+    const event = anEvent();
+    const payload = JSON.stringify(event);
+    const res = await post(payload, signPayload(payload, secret(), Math.floor(Date.now() / 1000) + 60));
+    expect(res.status).to.equal(200);
+  });
+
   describe('refuses with 400 and stores nothing', () => {
+    it('an event whose signature is dated more than 300 seconds in the future', async () => {
+      const event = anEvent();
+      const payload = JSON.stringify(event);
+      const res = await post(payload, signPayload(payload, secret(), Math.floor(Date.now() / 1000) + 301));
+      expect(res.status).to.equal(400);
+      expect(res.body.code).to.equal('invalid_signature');
+      await expectNothingStored(event.id);
+    });
+
+    it('a body with a stray byte signed as the UTF-8 text it decodes to', async () => {
+      const event = anEvent();
+      const body = Buffer.concat([Buffer.from(JSON.stringify(event).slice(0, -1)), Buffer.from([0xff]), Buffer.from('}')]);
+      const res = await postBytes(body, signPayload(new TextDecoder().decode(body), secret()));
+      expect(res.status).to.equal(400);
+      await expectNothingStored(event.id);
+    });
+
     let before: number;
     beforeEach(async () => {
       before = (await storedEvents()).length;

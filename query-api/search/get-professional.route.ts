@@ -1,19 +1,17 @@
 import type { Request, Response } from 'express';
+import { professionalId } from '../../shared/api-shapes.ts';
 import { Joi, validate } from '../../shared/validation.ts';
 import type { QueryDeps } from '../deps.ts';
 import { sendFailure } from '../problems.ts';
 import { getProfessional } from './get-professional.ts';
 
-const params = Joi.object({
-  id: Joi.string()
-    .pattern(/^[A-Za-z0-9_-]{1,64}$/)
-    .messages({ 'string.pattern.base': 'id must be 1–64 letters, digits, _ or -' }),
-});
+// the example is the demo professional (npm start seeds it; fuzzing creates it) so generated requests find one
+export const getProfessionalParams = Joi.object({ id: professionalId().required().example('pro1') });
 
 /** GET /search/professionals/:id */
 export function getProfessionalRoute(deps: QueryDeps) {
   return async (req: Request, res: Response): Promise<void> => {
-    const input = validate(params, req.params);
+    const input = validate(getProfessionalParams, req.params);
     if (!input.ok) return sendFailure(res, input);
     const result = await getProfessional(deps, input.value.id);
     if (!result.ok) return sendFailure(res, result);

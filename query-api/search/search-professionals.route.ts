@@ -4,7 +4,7 @@ import { fail, type Failure } from '../../shared/errors.ts';
 import { validate } from '../../shared/validation.ts';
 import type { QueryDeps } from '../deps.ts';
 import { sendFailure } from '../problems.ts';
-import { canonicalQuery, decodeCursor, missingCompanions, searchQuerySchema, type SearchAfter, type SearchQuery } from './search-query.ts';
+import { canonicalQuery, decodeCursor, crossFieldErrors, searchQuerySchema, type SearchAfter, type SearchQuery } from './search-query.ts';
 import { searchProfessionals } from './search-professionals.ts';
 
 interface ParsedSearch {
@@ -38,8 +38,8 @@ function parse(query: unknown): { ok: true; value: ParsedSearch } | Failure<'val
   const input = validate(searchQuerySchema, query);
   if (!input.ok) return input;
   const q = input.value;
-  const missing = missingCompanions(q);
-  if (missing.length > 0) return fail('validation_error', missing[0]!.message, missing);
+  const errors = crossFieldErrors(q);
+  if (errors.length > 0) return fail('validation_error', errors[0]!.message, errors);
   const canonical = canonicalQuery(q);
   if (q.cursor === undefined) return { ok: true, value: { q, canonical, after: undefined } };
   const cursor = decodeCursor(q.cursor, canonical, q.sort);

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { TRAVEL_MODES, type TravelMode } from '../../shared/config.ts';
+import { category, SORTS, travelMode, type Sort } from '../../shared/api-shapes.ts';
+import type { TravelMode } from '../../shared/config.ts';
 import { fail, ok, type FieldError, type Result } from '../../shared/errors.ts';
-import { isoInstant, Joi } from '../../shared/validation.ts';
+import { intervalEndError, isoInstant, Joi } from '../../shared/validation.ts';
 
-export const SORTS = ['distance', 'rate', 'eta'] as const;
-export type Sort = (typeof SORTS)[number];
+export { SORTS, type Sort } from '../../shared/api-shapes.ts';
 
 /** A validated GET /search/professionals query. */
 export interface SearchQuery {
@@ -27,40 +27,44 @@ export const MAX_LIMIT = 100;
 
 /** Unknown parameters are refused (joi objects allow no unknown keys), so a typo never silently widens a search. */
 export const searchQuerySchema = Joi.object<SearchQuery>({
-  lat: Joi.number().min(-90).max(90).required(),
-  long: Joi.number().min(-180).max(180).required(),
-  location_radius_km: Joi.number().greater(0).max(MAX_RADIUS_KM).required(),
-  category: Joi.string()
-    .trim()
-    .lowercase()
-    .pattern(/^[\p{L}\p{N} _-]{1,64}$/u)
-    .messages({ 'string.pattern.base': 'category must be 1–64 letters, digits, spaces, _ or -' }),
-  rate_per_minute: Joi.number().integer().min(1).max(1_000_000),
-  travel_mode: Joi.string()
-    .valid(...TRAVEL_MODES)
+  lat: Joi.number().min(-90).max(90).required().description('Latitude of the client'),
+  long: Joi.number().min(-180).max(180).required().description('Longitude of the client'),
+  location_radius_km: Joi.number().greater(0).max(MAX_RADIUS_KM).required().description('Search radius'),
+  category: category().description('Category, case-insensitive (e.g. plumber): 1–64 letters, digits, spaces, `_` or `-`'),
+  rate_per_minute: Joi.number().integer().min(1).max(1_000_000).description('Maximum rate per minute, in minor units of the currency'),
+  travel_mode: travelMode()
     .when('sort', { is: 'eta', then: Joi.required() })
-    .messages({ 'any.required': 'travel_mode is required when sort=eta' }),
-  start_time: isoInstant(),
-  duration_minutes: Joi.number().integer().min(15).max(480).multiple(5),
+    .messages({ 'any.required': 'travel_mode is required when sort=eta' })
+    .description('How the professional reaches the client: only professionals offering it, and `eta_minutes` at its speed. Required with `sort=eta`.'),
+  start_time: isoInstant().description(
+    'With `duration_minutes`: only professionals free (available and not booked) for the whole interval. ISO 8601 with an offset; the interval must end by 9999-12-31 UTC.',
+  ),
+  duration_minutes: Joi.number().integer().min(15).max(480).multiple(5).description('Length of the interval; required with `start_time` and vice versa'),
   sort: Joi.string()
     .valid(...SORTS)
-    .default('distance'),
-  limit: Joi.number().integer().min(1).max(MAX_LIMIT).default(20),
+    .default('distance')
+    .description(
+      '`distance` (nearest first), `rate` (cheapest first, then nearest) or `eta` (soonest arrival first; needs `travel_mode`, with which it orders like distance). Ties are broken by id.',
+    ),
+  limit: Joi.number().integer().min(1).max(MAX_LIMIT).default(20).description('Page size'),
   cursor: Joi.string()
     .max(512)
     .pattern(/^[A-Za-z0-9_-]+$/)
-    .messages({ 'string.pattern.base': 'cursor must be a next_cursor returned by this endpoint' }),
+    .messages({ 'string.pattern.base': 'cursor must be a next_cursor returned by this endpoint' })
+    .description('Opaque `page.next_cursor` of the previous page'),
 })
   .required();
 
 /**
- * Parameters that only make sense together. Checked after joi rather than with object-level `when`s,
+ * Rules across parameters: those that only make sense together, and a time window that must end by
+ * year 9999. Checked after joi rather than with object-level `when`s,
  * which cost as much again as the rest of the validation on this hot path.
  */
-export function missingCompanions(q: SearchQuery): FieldError[] {
+export function crossFieldErrors(q: SearchQuery): FieldError[] {
   if (q.start_time !== undefined && q.duration_minutes === undefined) return [{ field: 'duration_minutes', message: 'duration_minutes is required with start_time' }];
   if (q.duration_minutes !== undefined && q.start_time === undefined) return [{ field: 'start_time', message: 'start_time is required with duration_minutes' }];
-  return [];
+  const endError = q.start_time && q.duration_minutes !== undefined ? intervalEndError('start_time', q.start_time, q.duration_minutes) : undefined;
+  return endError ? [endError] : [];
 }
 
 /**

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
 import type { Registry } from 'prom-client';
-import type { Logger } from '../logger.ts';
-import { errorHandler, notFoundHandler, problem, sendProblem } from '../errors.ts';
+import { redactUrl, type Logger } from '../logger.ts';
+import { errorHandler, HttpProblem, notFoundHandler, problem, sendProblem } from '../errors.ts';
 import { httpMetrics, metricsEndpoint } from '../metrics.ts';
 
 /**
@@ -44,7 +44,7 @@ export function createBaseApp(opts: BaseAppOptions): Express {
       autoLogging: { ignore: (req) => req.url === '/metrics' || req.url?.startsWith('/health') === true },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
       serializers: {
-        req: (req) => ({ id: req.id, method: req.method, url: req.url, remoteAddress: req.remoteAddress }),
+        req: (req) => ({ id: req.id, method: req.method, url: redactUrl(req.url), remoteAddress: req.remoteAddress }),
         res: (res) => ({ statusCode: res.statusCode }),
       },
     }),
@@ -89,6 +89,27 @@ export function createBaseApp(opts: BaseAppOptions): Express {
   }
   return app;
 }
+
+const BODY_LIMIT = '100kb';
+
+/**
+ * The body parser of every JSON endpoint: a body must be declared JSON (415 otherwise, rather than
+ * being ignored as if absent) and decode with its Content-Encoding (gzip, deflate, br); limit 100 kB.
+ * A request without a body passes, whatever its Content-Type, with `req.body` undefined.
+ */
+export function jsonBody(): RequestHandler {
+  const parse = express.json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'] });
+  return (req, res, next) => {
+    const empty = req.headers['transfer-encoding'] === undefined && (req.headers['content-length'] ?? '0') === '0';
+    if (!empty && !req.is(['application/json', 'application/*+json'])) {
+      return next(new HttpProblem(problem(415, 'unsupported_media_type', 'The body must be JSON (Content-Type: application/json).')));
+    }
+    parse(req, res, next);
+  };
+}
+
+/** The raw bytes of a body whatever its type (for signatures computed over them), limit 100 kB. */
+export const rawBody = (): RequestHandler => express.raw({ type: () => true, limit: BODY_LIMIT });
 
 /** Unknown routes and the error middleware; call after the app's own routes. */
 export function finishApp(app: Express, logger: Logger): Express {
