@@ -4,7 +4,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { startTestSystem, type TestSystem } from '../scripts/testing/system.ts';
 import { eventually, givenProfessional, uniqueId, addMinutes } from '../scripts/testing/builders.ts';
-import { services } from '../scripts/testing/services.ts';
+import { services, testPool } from '../scripts/testing/services.ts';
 import { ensureDatabase, startPostgres, type RunningPostgres } from '../scripts/local-stack/postgres.ts';
 import { freePort } from '../scripts/local-stack/ports.ts';
 import { loadConfig } from '../shared/config.ts';
@@ -49,7 +49,7 @@ describe('command-api while PostgreSQL restarts under load', () => {
     await migrate(loadConfig({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' }).database, createLogger({ name: 't', level: 'silent' }));
     // A request cut off mid-way keeps its Idempotency-Key locked this long before a retry may finish it.
     system = await startTestSystem({ command: true, commandWorkers: true, env: { DATABASE_URL: databaseUrl }, idempotencyLockSeconds: 2 });
-    db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+    db = testPool(databaseUrl, 2);
     db.on('error', () => {});
   });
   after(async () => {

@@ -1,3 +1,4 @@
+import { testPool } from '../scripts/testing/services.ts';
 import { expect } from 'chai';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import pg from 'pg';
@@ -18,7 +19,7 @@ describe('command-api under hostile input', () => {
 
   before(async () => {
     system = await startTestSystem({ command: true });
-    db = new pg.Pool({ connectionString: system.databaseUrl, max: 2 });
+    db = testPool(system.databaseUrl, 2);
     admin = await system.token('admin', 'admin-hostile');
     client = await system.token('client', 'client-hostile', { email: 'client@example.com' });
     pro = await givenProfessional(system);

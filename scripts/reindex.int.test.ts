@@ -1,3 +1,4 @@
+import { testPool } from './testing/services.ts';
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -22,7 +23,7 @@ describe('reindex and check-index', function () {
 
   before(async () => {
     system = await startTestSystem({ command: true, indexerWorkers: true });
-    db = new pg.Pool({ connectionString: system.databaseUrl, max: 2 });
+    db = testPool(system.databaseUrl, 2);
     const { pool, es } = system.indexer!.deps;
     deps = { pool, es, alias: system.config.elasticsearch.alias, horizonDays: system.config.search.horizonDays, logger: createLogger({ name: 'test', level: 'silent' }) };
     // Written straight to PostgreSQL: nothing is indexed until a reindex.

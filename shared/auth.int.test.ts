@@ -1,9 +1,9 @@
+import { testPool } from '../scripts/testing/services.ts';
 import { expect } from 'chai';
 import http from 'node:http';
 import request from 'supertest';
 import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
 import { startTestSystem, type TestSystem } from '../scripts/testing/system.ts';
-import pg from 'pg';
 import { book, givenProfessional, uniqueId } from '../scripts/testing/builders.ts';
 import { CLOCK_TOLERANCE_SECONDS, createTokenVerifier, signToken } from './auth.ts';
 
@@ -150,7 +150,7 @@ describe('authentication and roles', () => {
     });
 
     it('books without a contact email, so no confirmation goes to the listed victim', async () => {
-      const db = new pg.Pool({ connectionString: system.databaseUrl, max: 1 });
+      const db = testPool(system.databaseUrl, 1);
       try {
         const pro = await givenProfessional(system);
         const token = await system.token('client', uniqueId('c'), { email: 'a@x.test, victim@y.org' });

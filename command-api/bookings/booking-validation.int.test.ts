@@ -1,3 +1,4 @@
+import { testPool } from '../../scripts/testing/services.ts';
 import { expect } from 'chai';
 import pg from 'pg';
 import request from 'supertest';
@@ -13,7 +14,7 @@ describe('POST /bookings with bad input', () => {
 
   before(async () => {
     system = await startTestSystem({ command: true });
-    db = new pg.Pool({ connectionString: system.databaseUrl, max: 2 });
+    db = testPool(system.databaseUrl, 2);
     const pro = await givenProfessional(system);
     proId = pro.id;
     start = pro.window.start.toISOString();

@@ -1,3 +1,4 @@
+import { testPool } from '../../scripts/testing/services.ts';
 import { expect } from 'chai';
 import pg from 'pg';
 import request from 'supertest';
@@ -10,7 +11,7 @@ describe('reading and cancelling bookings', () => {
 
   before(async () => {
     system = await startTestSystem({ command: true });
-    db = new pg.Pool({ connectionString: system.databaseUrl, max: 2 });
+    db = testPool(system.databaseUrl, 2);
   });
   after(async () => {
     await db.end();

@@ -1,3 +1,4 @@
+import { testPool } from '../../scripts/testing/services.ts';
 import { expect } from 'chai';
 import request from 'supertest';
 import pg from 'pg';
@@ -13,7 +14,7 @@ describe('POST /bookings', () => {
 
   before(async () => {
     system = await startTestSystem({ command: true });
-    db = new pg.Pool({ connectionString: system.databaseUrl, max: 3 });
+    db = testPool(system.databaseUrl, 3);
   });
   after(async () => {
     await db.end();

@@ -1,3 +1,4 @@
+import { testPool } from '../../scripts/testing/services.ts';
 import { expect } from 'chai';
 import pg from 'pg';
 import { startTestSystem, type TestSystem } from '../../scripts/testing/system.ts';
@@ -10,7 +11,7 @@ describe('hold expiry', () => {
 
   before(async () => {
     system = await startTestSystem({ command: true, commandWorkers: true, env: { HOLD_MINUTES: '0.05' } });
-    db = new pg.Pool({ connectionString: system.databaseUrl, max: 2 });
+    db = testPool(system.databaseUrl, 2);
   });
   after(async () => {
     await db.end();

@@ -1,3 +1,4 @@
+import { testPool } from '../../scripts/testing/services.ts';
 import { expect } from 'chai';
 import pg from 'pg';
 import request from 'supertest';
@@ -11,7 +12,7 @@ describe('Idempotency-Key on POST /bookings', () => {
 
   before(async () => {
     system = await startTestSystem({ command: true, idempotencyLockSeconds: 2 });
-    db = new pg.Pool({ connectionString: system.databaseUrl, max: 3 });
+    db = testPool(system.databaseUrl, 3);
   });
   after(async () => {
     await db.end();

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import path from 'node:path';
 import pg from 'pg';
 import { startMailSink, type MailSink } from '../../scripts/stand-ins/mail-sink.ts';
-import { services } from '../../scripts/testing/services.ts';
+import { services, testPool } from '../../scripts/testing/services.ts';
 import { startTestSystem, type TestSystem } from '../../scripts/testing/system.ts';
 import { book, eventually, givenProfessional, uniqueId } from '../../scripts/testing/builders.ts';
 import { QUEUES } from '../../shared/queue.ts';
@@ -14,7 +14,7 @@ describe('confirmation email', () => {
 
   before(async () => {
     system = await startTestSystem({ command: true, commandWorkers: true });
-    db = new pg.Pool({ connectionString: system.databaseUrl, max: 2 });
+    db = testPool(system.databaseUrl, 2);
     // Short retries, so "SMTP down, then up" does not wait for the production backoff.
     await system.command!.deps.boss.updateQueue(QUEUES.confirmationEmail, { retryDelay: 1 });
   });

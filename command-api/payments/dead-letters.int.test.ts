@@ -1,3 +1,4 @@
+import { testPool } from '../../scripts/testing/services.ts';
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -15,7 +16,7 @@ describe('Stripe events that keep failing', () => {
 
   before(async () => {
     system = await startTestSystem({ command: true, commandWorkers: true });
-    db = new pg.Pool({ connectionString: system.databaseUrl, max: 2 });
+    db = testPool(system.databaseUrl, 2);
     // Two attempts a second apart instead of nine over about an hour.
     await system.command!.deps.boss.updateQueue(QUEUES.stripeEvent, { retryLimit: 1, retryDelay: 1 });
   });

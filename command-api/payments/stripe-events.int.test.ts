@@ -1,3 +1,4 @@
+import { testPool } from '../../scripts/testing/services.ts';
 import { expect } from 'chai';
 import ICAL from 'ical.js';
 import pg from 'pg';
@@ -14,7 +15,7 @@ describe('Stripe event processing', () => {
 
   before(async () => {
     system = await startTestSystem({ command: true, commandWorkers: true });
-    db = new pg.Pool({ connectionString: system.databaseUrl, max: 3 });
+    db = testPool(system.databaseUrl, 3);
   });
   after(async () => {
     await db.end();

@@ -1,3 +1,4 @@
+import { testPool } from '../../scripts/testing/services.ts';
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -22,7 +23,7 @@ describe('a command-api process killed while it processes a Stripe event', () =>
   before(async () => {
     // In-process API only: the workers run in the child process, and later in the restarted runtime.
     system = await startTestSystem({ command: true });
-    db = new pg.Pool({ connectionString: system.databaseUrl, max: 3 });
+    db = testPool(system.databaseUrl, 3);
   });
   after(async () => {
     child?.kill('SIGKILL');

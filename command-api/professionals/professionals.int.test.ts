@@ -1,3 +1,4 @@
+import { testPool } from '../../scripts/testing/services.ts';
 import { expect } from 'chai';
 import pg from 'pg';
 import request from 'supertest';
@@ -11,7 +12,7 @@ describe('professionals and availability', () => {
 
   before(async () => {
     system = await startTestSystem({ command: true });
-    db = new pg.Pool({ connectionString: system.databaseUrl, max: 2 });
+    db = testPool(system.databaseUrl, 2);
     admin = await system.token('admin', 'admin-1');
   });
   after(async () => {

@@ -1,3 +1,4 @@
+import { testPool } from '../../scripts/testing/services.ts';
 import { expect } from 'chai';
 import { createHmac } from 'node:crypto';
 import pg from 'pg';
@@ -14,7 +15,7 @@ describe('POST /webhooks/stripe', () => {
   // API only: events are stored and queued, and nothing processes them, so the queue can be inspected.
   before(async () => {
     system = await startTestSystem({ command: true });
-    db = new pg.Pool({ connectionString: system.databaseUrl, max: 2 });
+    db = testPool(system.databaseUrl, 2);
   });
   after(async () => {
     await db.end();

@@ -1,3 +1,4 @@
+import { testPool } from '../../scripts/testing/services.ts';
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
@@ -20,7 +21,7 @@ describe('free ranges refresh (indexer)', function () {
 
   before(async () => {
     system = await startTestSystem({ indexerWorkers: true });
-    db = new pg.Pool({ connectionString: system.databaseUrl, max: 2 });
+    db = testPool(system.databaseUrl, 2);
     now = Date.now();
     horizonEnd = now + system.config.search.horizonDays * DAY;
   });

@@ -1,6 +1,6 @@
+import { testPool } from '../../scripts/testing/services.ts';
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import request from 'supertest';
 import { TRAVEL_MODES, type TravelMode } from '../../shared/config.ts';
 import { createLogger } from '../../shared/logger.ts';
@@ -165,7 +165,7 @@ describe('GET /search/professionals', function () {
     base = Math.ceil(Date.now() / HOUR) * HOUR + 24 * HOUR;
     const generated = generateProfessionals(rand, base, 150);
     pros = generated.pros;
-    const db = new pg.Pool({ connectionString: system.databaseUrl, max: 2 });
+    const db = testPool(system.databaseUrl, 2);
     try {
       for (const p of pros) {
         await db.query(

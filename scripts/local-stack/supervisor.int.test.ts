@@ -1,3 +1,4 @@
+import { testPool } from '../testing/services.ts';
 import { expect } from 'chai';
 import http from 'node:http';
 import pg from 'pg';
@@ -42,7 +43,7 @@ describe('the npm start supervisor', () => {
   before(async () => {
     // The in-process API creates professionals; the supervised command-api serves the load.
     system = await startTestSystem({ command: true });
-    db = new pg.Pool({ connectionString: system.databaseUrl, max: 2 });
+    db = testPool(system.databaseUrl, 2);
     port = await freePort();
   });
   after(async () => {

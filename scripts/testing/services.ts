@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -84,4 +85,14 @@ export async function freshDatabase(): Promise<{ url: string; name: string; drop
 /** A unique Elasticsearch alias per suite, so suites never see each other's documents. */
 export function freshAlias(): string {
   return `professionals_t${randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * A pool for a test's own SQL. The suite's database is dropped (WITH FORCE) when its system closes:
+ * a connection still idle then is terminated, which must not crash the test run.
+ */
+export function testPool(connectionString: string, max = 2): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max });
+  pool.on('error', () => {});
+  return pool;
 }
