@@ -1,9 +1,21 @@
-import { PgBoss, type Queue } from 'pg-boss';
+import { PgBoss, type JobInsert, type Queue } from 'pg-boss';
 import type { Config } from './config.ts';
 import type { Queryable } from './db/pool.ts';
 import type { Logger } from './logger.ts';
 
 export { PgBoss };
+
+// Outgoing webhooks (command-api/webhook-deliveries): one job wakes one lane (endpoint, booking).
+const WEBHOOK_QUEUES = {
+  webhookDelivery: 'webhook-delivery',
+  webhookSweep: 'webhook-sweep',
+} as const;
+
+const WEBHOOK_DEFINITIONS: Queue[] = [
+  // A job is one HTTP attempt (10 s at most) plus a few statements; expiry hands a dead worker's job on.
+  { name: WEBHOOK_QUEUES.webhookDelivery, policy: 'standard', retryLimit: 100, retryDelay: 1, retryBackoff: true, retryDelayMax: 60, expireInSeconds: 60, notify: true },
+  { name: WEBHOOK_QUEUES.webhookSweep, policy: 'singleton', retryLimit: 0 },
+];
 
 /** Every queue of the system, so that senders and workers agree on names and policies. */
 export const QUEUES = {
@@ -15,6 +27,7 @@ export const QUEUES = {
   confirmationEmail: 'confirmation-email',
   confirmationEmailDeadLetter: 'confirmation-email-dead-letter',
   idempotencyPurge: 'idempotency-key-purge',
+  ...WEBHOOK_QUEUES,
 } as const;
 
 const DEFINITIONS: Queue[] = [
@@ -46,6 +59,7 @@ const DEFINITIONS: Queue[] = [
     notify: true,
   },
   { name: QUEUES.idempotencyPurge, policy: 'singleton', retryLimit: 0 },
+  ...WEBHOOK_DEFINITIONS,
 ];
 
 export function createBoss(config: Config, logger: Logger, opts: { poolMax?: number } = {}): PgBoss {
@@ -82,4 +96,10 @@ export async function enqueue(
 
 export function enqueueSearchSync(boss: PgBoss, db: Queryable, professionalId: string): Promise<void> {
   return enqueue(boss, db, QUEUES.searchSync, { professional_id: professionalId, enqueued_at: Date.now() }, { singletonKey: professionalId });
+}
+
+/** Sends several jobs inside the caller's transaction, in one statement. */
+export async function enqueueMany(boss: PgBoss, db: Queryable, name: string, jobs: JobInsert[]): Promise<void> {
+  if (jobs.length === 0) return;
+  await boss.insert(name, jobs, { db: { executeSql: (text, values) => db.query(text, values as unknown[]) } });
 }

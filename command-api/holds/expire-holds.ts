@@ -3,6 +3,7 @@ import type { CommandDeps } from '../deps.ts';
 import { expirePendingBooking, findBooking, lapsedHolds } from '../bookings/bookings.repository.ts';
 import { cancelPaymentIntent } from '../payments/cancel-payment-intent.ts';
 import { markSearchStale } from '../search-sync.ts';
+import { recordBookingEvent } from '../webhook-deliveries/record-event.ts';
 
 /**
  * Expires one lapsed hold: frees the slot and syncs search in one transaction, then cancels its
@@ -12,6 +13,7 @@ export async function expireHold(deps: CommandDeps, bookingId: string): Promise<
   const expired = await withTransaction(deps.pool, async (tx) => {
     const row = await expirePendingBooking(tx, bookingId, { dueOnly: true });
     if (row) await markSearchStale(deps.boss, tx, row.professionalId);
+    if (row) await recordBookingEvent(deps.boss, tx, 'booking.expired', row);
     return row;
   });
   const booking = expired ?? (await findBooking(deps.pool, bookingId));
