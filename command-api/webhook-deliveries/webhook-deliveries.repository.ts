@@ -223,7 +223,7 @@ export async function reopenDelivery(db: Queryable, endpointId: string, id: stri
 /** Age of the oldest lane head that is due and not being attempted (0 when none): how far the workers lag. */
 export async function oldestDueAgeSeconds(db: Queryable, now: Date): Promise<number> {
   const { rows } = await db.query(
-    `SELECT COALESCE(EXTRACT(EPOCH FROM ($1 - min(d.next_attempt_at))), 0)::float8 AS age
+    `SELECT COALESCE(EXTRACT(EPOCH FROM ($1::timestamptz - min(d.next_attempt_at))), 0)::float8 AS age
      FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
      WHERE d.status = 'pending' AND e.status = 'enabled' AND d.next_attempt_at <= $1 AND (d.lease_until IS NULL OR d.lease_until < $1)
        AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e2 WHERE e2.endpoint_id = d.endpoint_id AND e2.ordering_key = d.ordering_key
@@ -237,7 +237,7 @@ export async function oldestDueAgeSeconds(db: Queryable, now: Date): Promise<num
 export async function failingEndpointCount(db: Queryable, now: Date, minSeconds: number): Promise<number> {
   const { rows } = await db.query(
     `SELECT count(*)::int AS n FROM webhook_endpoints
-     WHERE status = 'enabled' AND failing_since IS NOT NULL AND failing_since <= $1 - make_interval(secs => $2)`,
+     WHERE status = 'enabled' AND failing_since IS NOT NULL AND failing_since <= $1::timestamptz - make_interval(secs => $2)`,
     [now, minSeconds],
   );
   return rows[0].n;
