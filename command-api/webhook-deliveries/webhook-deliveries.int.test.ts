@@ -5,6 +5,7 @@ import { Webhook } from 'standardwebhooks';
 import { startTestSystem, type TestSystem } from '../../scripts/testing/system.ts';
 import { addMinutes, book, eventually, givenProfessional, uniqueId } from '../../scripts/testing/builders.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../../scripts/testing/webhook-receiver.ts';
+import { expireHold } from '../holds/expire-holds.ts';
 
 describe('outgoing webhooks delivered to a real receiver', () => {
   let system: TestSystem;
@@ -275,6 +276,47 @@ describe('outgoing webhooks delivered to a real receiver', () => {
     expect(dead.maxInFlight).to.be.at.most(2);
     const log = await deliveries(deadEp.id);
     expect(log.data.filter((d) => d.payload.data.professional_id === pro.id && d.status === 'pending').length).to.be.greaterThan(0);
+  });
+
+  it('reports every lifecycle change once: expiry, a Stripe failure, a cancellation with its refund', async () => {
+    const r = await receiver();
+    await endpoint(r.url, ['booking.created', 'booking.confirmed', 'booking.cancelled', 'booking.expired', 'booking.refunded']);
+    const eventsOf = async (id: string) =>
+      (await db.query(`SELECT type FROM webhook_events WHERE booking_id = $1 ORDER BY created_at, type`, [id])).rows.map((x) => x.type);
+
+    const lapsed = await newBooking();
+    await db.query(`UPDATE bookings SET hold_expires_at = now() WHERE id = $1`, [lapsed.id]);
+    expect(await expireHold(system.command!.deps, lapsed.id)).to.equal('expired');
+    await system.stripe.idle(); // payment_intent.canceled comes back from Stripe: the booking is already expired
+
+    const pro = await givenProfessional(system);
+    system.stripe.setFault({ mode: 'error' });
+    const failed = await book(app(), await system.token('client', uniqueId('c')), { professional_id: pro.id, start_time: pro.window.start.toISOString(), duration_minutes: 30 });
+    system.stripe.setFault({ mode: 'none' });
+    expect(failed.status).to.equal(502);
+    const [released] = (await db.query(`SELECT id FROM bookings WHERE professional_id = $1`, [pro.id])).rows;
+
+    const paid = await newBooking(pro, 60); // two days ahead: a full refund
+    await system.stripe.succeed(paid.intent);
+    await eventually(async () => (await db.query(`SELECT 1 FROM bookings WHERE id = $1 AND status = 'confirmed'`, [paid.id])).rowCount === 1, 10_000);
+    const client = (await db.query(`SELECT client_id FROM bookings WHERE id = $1`, [paid.id])).rows[0].client_id;
+    const cancel = await request(app()).post(`/bookings/${paid.id}/cancel`).set('Authorization', `Bearer ${await system.token('client', client)}`).send({});
+    expect(cancel.status).to.equal(200);
+    expect(cancel.body.refund.amount).to.be.greaterThan(0);
+    await system.stripe.idle(); // charge.refunded reports the same refund again
+    await eventually(async () => (await db.query(`SELECT 1 FROM stripe_events WHERE type = 'charge.refunded' AND processed_at IS NOT NULL`)).rowCount === 1, 10_000);
+
+    expect(await eventsOf(lapsed.id)).to.deep.equal(['booking.created', 'booking.expired']);
+    expect(await eventsOf(released.id)).to.deep.equal(['booking.created', 'booking.expired']);
+    expect(await eventsOf(paid.id)).to.have.members(['booking.created', 'booking.confirmed', 'booking.cancelled', 'booking.refunded']);
+    expect(await eventsOf(paid.id)).to.have.length(4);
+    await eventually(async () => r.about(paid.id).length === 4, 10_000);
+    expect(types(r, paid.id)).to.deep.equal(['booking.created', 'booking.confirmed', 'booking.cancelled', 'booking.refunded']);
+    const refunded = r.about(paid.id)[3]!.event.data as { status: string; refund: { amount: number } };
+    expect(refunded.status).to.equal('cancelled');
+    expect(refunded.refund.amount).to.equal(cancel.body.refund.amount);
+    await eventually(async () => types(r, lapsed.id).length === 2, 10_000);
+    expect(types(r, lapsed.id)).to.deep.equal(['booking.created', 'booking.expired']);
   });
 
   it('pages the delivery log newest first with an opaque cursor and filters it by status', async () => {
