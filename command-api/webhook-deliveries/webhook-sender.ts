@@ -24,13 +24,16 @@ export type WebhookSender = (url: string, headers: Record<string, string>, body:
 
 class RefusedAddressError extends Error {}
 
+/** `dns.lookup` with `all: true`; replaceable so tests can play a DNS that rebinds a name. */
+export type Resolver = (hostname: string, options: dns.LookupAllOptions, callback: (err: NodeJS.ErrnoException | null, addresses: dns.LookupAddress[]) => void) => void;
+
 /**
  * Every address a host name resolves to is classified at connection time, so a name that resolved
  * to a public address when the endpoint was created cannot be rebound to a private one later.
  */
-function guardedLookup(allowPrivate: boolean): LookupFunction {
+function guardedLookup(allowPrivate: boolean, resolve: Resolver): LookupFunction {
   return ((hostname: string, options: dns.LookupOptions, callback: (...args: unknown[]) => void) => {
-    dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
+    resolve(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err);
       const refused = addresses.find((a) => !isAllowed(classifyAddress(a.address), allowPrivate));
       if (refused) return callback(new RefusedAddressError(refusal(`${hostname} (${refused.address})`, classifyAddress(refused.address))));
@@ -40,12 +43,12 @@ function guardedLookup(allowPrivate: boolean): LookupFunction {
   }) as LookupFunction;
 }
 
-export function createWebhookSender(opts: { allowPrivateUrls: boolean; timeoutMs: number; userAgent?: string }): WebhookSender {
+export function createWebhookSender(opts: { allowPrivateUrls: boolean; timeoutMs: number; resolve?: Resolver }): WebhookSender {
   // request-filtering-agent checks the address of every connection too (literal IPs included);
   // development mode lets private and loopback through it, our lookup still refuses the rest.
   const agentOptions = { keepAlive: true, maxSockets: 16, allowPrivateIPAddress: opts.allowPrivateUrls, allowMetaIPAddress: false };
   const agents = { http: new RequestFilteringHttpAgent(agentOptions), https: new RequestFilteringHttpsAgent(agentOptions) };
-  const lookup = guardedLookup(opts.allowPrivateUrls);
+  const lookup = guardedLookup(opts.allowPrivateUrls, opts.resolve ?? dns.lookup);
 
   return (url, headers, body) =>
     new Promise<AttemptOutcome>((resolve) => {
@@ -76,7 +79,7 @@ export function createWebhookSender(opts: { allowPrivateUrls: boolean; timeoutMs
             ...headers,
             'content-type': 'application/json',
             'content-length': String(Buffer.byteLength(body)),
-            'user-agent': opts.userAgent ?? 'booking-marketplace-webhooks/1.0',
+            'user-agent': 'booking-marketplace-webhooks/1.0',
           },
         },
         (res) => {

@@ -32,7 +32,11 @@ type UrlFailure = 'validation_error' | 'webhook_url_not_allowed';
  * The URL policy, then the addresses the host resolves to now. A host that does not resolve (yet) is
  * accepted: every connection is checked again when a delivery is sent.
  */
-export async function vetUrl(raw: string, allowPrivate: boolean): Promise<Result<string, UrlFailure>> {
+export async function vetUrl(
+  raw: string,
+  allowPrivate: boolean,
+  resolve: (host: string) => Promise<Array<{ address: string }>> = (host) => dns.lookup(host, { all: true }),
+): Promise<Result<string, UrlFailure>> {
   const checked = checkWebhookUrl(raw, allowPrivate);
   if (!checked.ok) {
     return checked.code === 'validation_error'
@@ -42,7 +46,7 @@ export async function vetUrl(raw: string, allowPrivate: boolean): Promise<Result
   if (!checked.isLiteral) {
     let timer: NodeJS.Timeout | undefined;
     const addresses = await Promise.race([
-      dns.lookup(checked.host, { all: true }).catch(() => []),
+      resolve(checked.host).catch(() => []),
       new Promise<[]>((resolve) => (timer = setTimeout(() => resolve([]), DNS_TIMEOUT_MS))),
     ]);
     clearTimeout(timer);
