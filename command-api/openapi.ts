@@ -879,7 +879,7 @@ const paths: OpenApiDocument['paths'] = {
       operationId: 'retryWebhookDelivery',
       summary: 'Send a delivery again now',
       description:
-        'Any delivery, whatever its status, is sent again at once with the same `webhook-id` (a pending one skips the rest of its wait). It goes before later pending events of the same booking; events already delivered are not sent again.',
+        'Any delivery, whatever its status, is sent again at once with the same `webhook-id` (a pending one skips the rest of its wait, unless an earlier event of the same booking is still being retried: it stays behind that one). It goes before later pending events of the same booking; events already delivered are not sent again.',
       security: bearer,
       parameters: [endpointId, idParam('deliveryId', UUID_SCHEMA, 'Delivery id (the `webhook-id`).'), ref('parameters', 'XRequestId')],
       responses: {

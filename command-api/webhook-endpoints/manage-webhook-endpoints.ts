@@ -53,7 +53,7 @@ export async function vetUrl(
     const refused = addresses.find((a) => !isAllowed(classifyAddress(a.address), allowPrivate));
     if (refused) return fail('webhook_url_not_allowed', refusal(`${checked.host} (${refused.address})`, classifyAddress(refused.address)));
   }
-  return ok(checked.url.toString());
+  return ok(raw); // stored as given: integrators find their URL as they wrote it
 }
 
 export async function createEndpoint(

@@ -102,6 +102,10 @@ describe('webhook endpoints API', () => {
     }
     const del = await request(app()).delete(`/webhook-endpoints/${theirs.body.id}`).set('Authorization', `Bearer ${await proToken(a.id)}`);
     expect(del.status).to.equal(404);
+    // A professional whose profile does not exist (yet) may still subscribe to its own events.
+    const ghost = await create(await proToken('ghost-pro'), { url: 'https://203.0.114.7/g', events: ['booking.created'] });
+    expect(ghost.status).to.equal(201);
+    expect(ghost.body.professional_id).to.equal('ghost-pro');
     const all = await get(admin, '/webhook-endpoints');
     expect(all.body.data.map((e: { id: string }) => e.id)).to.include.members([mine.body.id, theirs.body.id]);
   });
@@ -120,6 +124,8 @@ describe('webhook endpoints API', () => {
     ['a repeated event', { url: 'https://hooks.example.com/', events: ['booking.created', 'booking.created'] }, 'events.1'],
     ['events that are not a list', { url: 'https://hooks.example.com/', events: 'booking.created' }, 'events'],
     ['an unknown field', { url: 'https://hooks.example.com/', events: ['booking.created'], secret: 'whsec_mine' }, 'secret'],
+    ['a NUL character in the description', { url: 'https://hooks.example.com/', events: ['booking.created'], description: 'a\u0000b' }, 'description'],
+    ['a description over 500 characters', { url: 'https://hooks.example.com/', events: ['booking.created'], description: 'd'.repeat(501) }, 'description'],
   ];
   for (const [what, body, field] of bad) {
     it(`answers 400 validation_error naming ${field} for ${what}, storing nothing`, async () => {

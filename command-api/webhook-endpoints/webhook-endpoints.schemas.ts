@@ -6,9 +6,16 @@ const url = Joi.string().trim().min(1).max(2048);
 const events = Joi.array()
   .items(Joi.string().valid(...WEBHOOK_EVENT_TYPES))
   .min(1)
+  .max(WEBHOOK_EVENT_TYPES.length)
   .unique()
   .messages({ 'array.min': 'events must name at least one event', 'array.unique': 'events must not repeat an event' });
-const description = Joi.string().trim().max(500).allow('');
+// No control characters (PostgreSQL text refuses NUL; the others only hide things in a UI).
+const description = Joi.string()
+  .trim()
+  .max(500)
+  .allow('')
+  .pattern(/^[^\u0000-\u001f\u007f]*$/)
+  .messages({ 'string.pattern.base': 'description must not contain control characters' });
 
 export const createEndpointBody = Joi.object({ url: url.required(), events: events.required(), description }).required();
 

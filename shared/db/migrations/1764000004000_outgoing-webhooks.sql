@@ -4,8 +4,9 @@
 
 CREATE TABLE webhook_endpoints (
   id                          uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-  -- NULL: an admin's endpoint, every event; else only this professional's bookings and profile.
-  professional_id             text REFERENCES professionals (id) ON DELETE CASCADE,
+  -- NULL: an admin's endpoint, every event; else only this professional's bookings and profile
+  -- (the token's professional_id, which may subscribe before its profile exists).
+  professional_id             text,
   created_by                  text NOT NULL,
   url                         text NOT NULL CHECK (length(url) BETWEEN 1 AND 2048),
   events                      text[] NOT NULL CHECK (cardinality(events) > 0),
