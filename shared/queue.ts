@@ -12,7 +12,7 @@ const WEBHOOK_QUEUES = {
 } as const;
 
 const WEBHOOK_DEFINITIONS: Queue[] = [
-  // A job is one HTTP attempt (10 s at most) plus a few statements; expiry hands a dead worker's job on.
+  // A job works one lane for at most ~40 s (30 s, then one last attempt of at most 10 s); expiry hands a dead worker's job on.
   { name: WEBHOOK_QUEUES.webhookDelivery, policy: 'standard', retryLimit: 100, retryDelay: 1, retryBackoff: true, retryDelayMax: 60, expireInSeconds: 60, notify: true },
   { name: WEBHOOK_QUEUES.webhookSweep, policy: 'singleton', retryLimit: 0 },
 ];
