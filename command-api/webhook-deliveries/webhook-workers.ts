@@ -5,18 +5,22 @@ import { processLane, sweepWebhookLanes } from './deliver-webhooks.ts';
 import { failingEndpointCount, oldestDueAgeSeconds } from './webhook-deliveries.repository.ts';
 import { createWebhookSender } from './webhook-sender.ts';
 
+/** Deliveries in flight to one endpoint at most, across all instances: its share of the workers. */
+export const PER_ENDPOINT_CONCURRENCY = 4;
+
 /** Endpoints failing for longer than this are counted by `webhook_endpoints_failing` (alerting). */
 const FAILING_ALERT_SECONDS = 3600;
 
 /**
- * Outgoing webhook workers: each job works one lane. Jobs are grouped by endpoint and at most two of
- * an endpoint's run at once (across instances), so a slow or dead endpoint cannot hold every worker.
+ * Outgoing webhook workers: each job works one lane. Jobs are grouped by endpoint and at most
+ * PER_ENDPOINT_CONCURRENCY of an endpoint's run at once (across instances), so a slow or dead endpoint
+ * cannot hold every worker.
  */
 export async function registerWebhookWorkers(deps: CommandDeps): Promise<void> {
   const sender = createWebhookSender(deps.config.webhooks);
   await deps.boss.work<{ endpoint_id: string; ordering_key: string }>(
     QUEUES.webhookDelivery,
-    { batchSize: 1, localConcurrency: 8, groupConcurrency: 2, notifyPollingIntervalSeconds: 1, pollingIntervalSeconds: 1 },
+    { batchSize: 1, localConcurrency: 16, groupConcurrency: PER_ENDPOINT_CONCURRENCY, notifyPollingIntervalSeconds: 1, pollingIntervalSeconds: 1 },
     async ([job]) => {
       try {
         await processLane(deps, sender, { endpointId: job!.data.endpoint_id, orderingKey: job!.data.ordering_key });
