@@ -8,7 +8,8 @@ import { startWebhookReceiver, type WebhookReceiver } from '../../scripts/testin
 import { expireHold } from '../holds/expire-holds.ts';
 import { PER_ENDPOINT_CONCURRENCY } from './webhook-workers.ts';
 
-describe('outgoing webhooks delivered to a real receiver', () => {
+describe('outgoing webhooks delivered to a real receiver', function () {
+  this.timeout(60_000); // retries on a 1,1,2 s schedule, and a shared machine
   let system: TestSystem;
   let db: pg.Pool;
   let admin: string;
