@@ -6,6 +6,7 @@ import type { CommandDeps } from './deps.ts';
 import { bookingsRouter } from './bookings/bookings.router.ts';
 import { professionalsRouter } from './professionals/professionals.router.ts';
 import { webhooksRouter } from './webhooks/webhooks.router.ts';
+import { webhookEndpointsRouter } from './webhook-endpoints/webhook-endpoints.router.ts';
 import { openApiDocument } from './openapi.ts';
 
 export interface CommandAppOptions {
@@ -37,5 +38,6 @@ export function createApp(deps: CommandDeps, opts: CommandAppOptions = {}): Expr
   );
   app.use(professionalsRouter(deps));
   app.use(bookingsRouter(deps, { idempotencyLockSeconds: opts.idempotencyLockSeconds ?? 60 }));
+  app.use(webhookEndpointsRouter(deps));
   return finishApp(app, deps.logger);
 }

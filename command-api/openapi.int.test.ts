@@ -12,6 +12,7 @@ type Json = Record<string, unknown>;
 const DUMMY_PATH_VALUES: Record<string, string> = {
   id: '00000000-0000-4000-8000-000000000000',
   availabilityId: '00000000-0000-4000-8000-000000000001',
+  deliveryId: '00000000-0000-4000-8000-000000000002',
 };
 
 const check = schemaChecker(openApiDocument);
@@ -57,6 +58,14 @@ describe('OpenAPI document of the command API', () => {
       'POST /professionals/{id}/availabilities',
       'DELETE /professionals/{id}/availabilities/{availabilityId}',
       'POST /webhooks/stripe',
+      'POST /webhook-endpoints',
+      'GET /webhook-endpoints',
+      'GET /webhook-endpoints/{id}',
+      'PATCH /webhook-endpoints/{id}',
+      'DELETE /webhook-endpoints/{id}',
+      'POST /webhook-endpoints/{id}/rotate-secret',
+      'GET /webhook-endpoints/{id}/deliveries',
+      'POST /webhook-endpoints/{id}/deliveries/{deliveryId}/retry',
       'GET /health/live',
       'GET /health/ready',
       'GET /metrics',
@@ -207,6 +216,17 @@ describe('OpenAPI document of the command API', () => {
     const cancelled = await request(app()).post(`/bookings/${created.body.id}/cancel`).set('Authorization', `Bearer ${client}`).send({ reason: 'test' });
     expect(cancelled.status).to.equal(200);
     check(cancelled.body, schemaOf('/bookings/{id}/cancel', 'post', '200'), 'Booking');
+
+    const endpoint = await request(app()).post('/webhook-endpoints').set('Authorization', `Bearer ${admin}`).send({ url: 'https://203.0.114.7/hooks', events: ['booking.created'] });
+    expect(endpoint.status).to.equal(201);
+    check(endpoint.body, schemaOf('/webhook-endpoints', 'post', '201'), 'WebhookEndpoint');
+    const listed = await request(app()).get('/webhook-endpoints').set('Authorization', `Bearer ${admin}`);
+    check(listed.body, schemaOf('/webhook-endpoints', 'get', '200'), 'WebhookEndpointList');
+    await book(app(), client, { ...body, start_time: new Date(pro.window.start.getTime() + 3_600_000).toISOString() });
+    const log = await request(app()).get(`/webhook-endpoints/${endpoint.body.id}/deliveries`).set('Authorization', `Bearer ${admin}`);
+    expect(log.body.data).to.have.length(1);
+    check(log.body, schemaOf('/webhook-endpoints/{id}/deliveries', 'get', '200'), 'WebhookDeliveryPage');
+    expect(Object.keys(openApiDocument.webhooks)).to.have.members(['booking.created', 'booking.confirmed', 'booking.rescheduled', 'booking.cancelled', 'booking.expired', 'booking.refunded', 'professional.updated']);
 
     const past = await book(app(), client, { ...body, start_time: hoursFromNow(-1).toISOString() });
     expect(past.status).to.equal(422);

@@ -10,6 +10,8 @@ import { bookingSchema, cancelBookingBody, createBookingBody, webhookAckSchema }
 import { availabilityBody, availabilitySchema, createProfessionalBody, patchProfessionalBody, professionalSchema } from './professionals/professional.schemas.ts';
 import { fail, problem, problemJson } from '../shared/errors.ts';
 import { failureProblem } from './problems.ts';
+import { WEBHOOK_EVENT_TYPES } from './webhook-deliveries/event-types.ts';
+import { createEndpointBody, updateEndpointBody } from './webhook-endpoints/webhook-endpoints.schemas.ts';
 
 type Json = Record<string, unknown>;
 type Method = 'get' | 'post' | 'patch' | 'delete';
@@ -21,6 +23,8 @@ export interface OpenApiDocument {
   servers: Json[];
   tags: Json[];
   paths: Record<string, Partial<Record<Method, Operation>>>;
+  /** Outgoing webhooks (OpenAPI 3.1): what this API sends to integrators' endpoints. */
+  webhooks: Record<string, { post: Operation }>;
   components: Json;
 }
 
@@ -193,6 +197,8 @@ const PROFESSIONAL_EXAMPLE = {
  * response schemas the tests check real answers against. A new route registers its own the same way.
  */
 const schemas = new SchemaRegistry();
+const UUID_SCHEMA = { type: 'string', pattern: UUID_PATTERN.source };
+const instant = (description: string): Json => ({ type: 'string', format: 'date-time', description });
 const S = {
   Problem: schemas.add('Problem', problemSchema, 'output'),
   Booking: schemas.add('Booking', bookingSchema, 'output', BOOKING_EXAMPLE),
@@ -228,6 +234,102 @@ const S = {
       data: { type: 'object' },
     },
   }),
+  WebhookEventType: schemas.addRaw('WebhookEventType', { type: 'string', enum: [...WEBHOOK_EVENT_TYPES] }),
+  WebhookEndpoint: schemas.addRaw('WebhookEndpoint', {
+    type: 'object',
+    required: ['id', 'url', 'events', 'description', 'status', 'professional_id', 'created_at', 'updated_at'],
+    properties: {
+      id: UUID_SCHEMA,
+      url: { type: 'string', format: 'uri', examples: ['https://crm.example.com/hooks/bookings'] },
+      events: { type: 'array', items: ref('schemas', 'WebhookEventType'), minItems: 1, uniqueItems: true },
+      description: { type: ['string', 'null'] },
+      status: { type: 'string', enum: ['enabled', 'disabled'] },
+      disabled_reason: { type: ['string', 'null'], description: 'Present while disabled: by whom, or the failures that disabled it automatically.' },
+      disabled_at: { type: ['string', 'null'], format: 'date-time', description: 'Present while disabled.' },
+      professional_id: { type: ['string', 'null'], description: '`null` for an admin’s endpoint (every event); else only this professional’s bookings and profile.' },
+      secret: {
+        type: 'string',
+        pattern: '^whsec_',
+        description: 'The Standard Webhooks signing secret (`whsec_` + base64). Only in the answers of creation and rotation.',
+      },
+      previous_secret_expires_at: instant('After a rotation: until then, deliveries carry a signature made with the previous secret too.'),
+      created_at: instant('Creation time.'),
+      updated_at: instant('Last change.'),
+    },
+    additionalProperties: false,
+  }),
+  WebhookEndpointCreate: schemas.add('WebhookEndpointCreate', createEndpointBody, 'input', { url: 'https://crm.example.com/hooks/bookings', events: ['booking.confirmed', 'booking.cancelled'], description: 'CRM' }),
+  WebhookEndpointPatch: schemas.add('WebhookEndpointPatch', updateEndpointBody, 'input', { status: 'enabled' }),
+  WebhookEndpointList: schemas.addRaw('WebhookEndpointList', {
+    type: 'object',
+    required: ['data'],
+    properties: { data: { type: 'array', items: ref('schemas', 'WebhookEndpoint') } },
+    additionalProperties: false,
+  }),
+  WebhookEvent: schemas.addRaw('WebhookEvent', {
+    type: 'object',
+    description: 'The body of every delivery. `data` is the booking as `GET /bookings/{id}` shows it, or the professional as `PATCH /professionals/{id}` answers it, at the time of the change.',
+    required: ['type', 'timestamp', 'data'],
+    properties: {
+      type: ref('schemas', 'WebhookEventType'),
+      timestamp: instant('When the change was committed.'),
+      data: { oneOf: [ref('schemas', 'Booking'), ref('schemas', 'Professional')] },
+    },
+    additionalProperties: false,
+  }),
+  WebhookDelivery: schemas.addRaw('WebhookDelivery', {
+    type: 'object',
+    required: ['id', 'endpoint_id', 'event', 'status', 'attempt_count', 'next_attempt_at', 'last_attempt_at', 'last_response_status', 'last_error', 'completed_at', 'created_at', 'attempts', 'payload'],
+    properties: {
+      id: { ...UUID_SCHEMA, description: 'Also the `webhook-id` header, the same on every attempt.' },
+      endpoint_id: UUID_SCHEMA,
+      event: {
+        type: 'object',
+        required: ['id', 'type', 'timestamp'],
+        properties: { id: UUID_SCHEMA, type: ref('schemas', 'WebhookEventType'), timestamp: instant('When the change was committed.') },
+        additionalProperties: false,
+      },
+      status: { type: 'string', enum: ['pending', 'succeeded', 'failed'], description: '`failed` once the retry schedule is spent.' },
+      attempt_count: { type: 'integer', minimum: 0 },
+      next_attempt_at: { type: ['string', 'null'], format: 'date-time', description: 'While pending.' },
+      last_attempt_at: { type: ['string', 'null'], format: 'date-time' },
+      last_response_status: { type: ['integer', 'null'] },
+      last_error: { type: ['string', 'null'] },
+      completed_at: { type: ['string', 'null'], format: 'date-time' },
+      created_at: instant('When the event was recorded.'),
+      attempts: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['attempted_at', 'response_status', 'duration_ms', 'result', 'error'],
+          properties: {
+            attempted_at: instant('Start of the attempt.'),
+            response_status: { type: ['integer', 'null'], description: '`null` when no answer came (timeout, refused connection).' },
+            duration_ms: { type: 'integer', minimum: 0 },
+            result: { type: 'string', enum: ['success', 'http_error', 'redirect', 'timeout', 'body_too_large', 'refused_address', 'connection_error'] },
+            error: { type: ['string', 'null'] },
+          },
+          additionalProperties: false,
+        },
+      },
+      payload: ref('schemas', 'WebhookEvent'),
+    },
+    additionalProperties: false,
+  }),
+  WebhookDeliveryPage: schemas.addRaw('WebhookDeliveryPage', {
+    type: 'object',
+    required: ['data', 'page'],
+    properties: {
+      data: { type: 'array', items: ref('schemas', 'WebhookDelivery') },
+      page: {
+        type: 'object',
+        required: ['limit', 'next_cursor'],
+        properties: { limit: { type: 'integer' }, next_cursor: { type: ['string', 'null'], description: 'Pass as `cursor` for the next (older) page.' } },
+        additionalProperties: false,
+      },
+    },
+    additionalProperties: false,
+  }),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -235,9 +337,44 @@ const S = {
 
 const bearer = [{ bearerAuth: [] }];
 const idParam = (name: string, schema: Json, description: string): Json => ({ name, in: 'path', required: true, schema, description });
-const UUID_SCHEMA = { type: 'string', pattern: UUID_PATTERN.source };
 const bookingId = idParam('id', UUID_SCHEMA, 'Booking id. An id that is not a UUID answers 404 `booking_not_found`.');
 const professionalId = idParam('id', { type: 'string', pattern: PROFESSIONAL_ID_PATTERN.source }, 'Professional id (slug).');
+const endpointId = idParam('id', UUID_SCHEMA, 'Webhook endpoint id. An id that is not a UUID answers 404 `webhook_endpoint_not_found`.');
+const MANAGE_WEBHOOKS: CodeSpec = ['forbidden', 'This action needs one of the roles: admin, professional.'];
+
+const WEBHOOK_EVENT_DESCRIPTIONS: Record<(typeof WEBHOOK_EVENT_TYPES)[number], string> = {
+  'booking.created': 'A booking was made: its slot is held (`pending`) until `hold_expires_at`.',
+  'booking.confirmed': 'The payment succeeded: the booking is `confirmed`.',
+  'booking.rescheduled': 'The booking moved to another time (same id, status and price).',
+  'booking.cancelled': 'The booking was cancelled; `refund` shows what is paid back.',
+  'booking.expired': 'The hold lapsed, or the payment was cancelled or could not start: the slot is free again.',
+  'booking.refunded': 'Money was paid back (a cancellation, a late payment refunded automatically, or a refund made in Stripe).',
+  'professional.updated': 'The professional’s profile changed.',
+};
+
+/** What this API sends to subscribed endpoints, one entry per event type. */
+const outgoingWebhooks: OpenApiDocument['webhooks'] = Object.fromEntries(
+  WEBHOOK_EVENT_TYPES.map((type) => [
+    type,
+    {
+      post: {
+        operationId: `webhook_${type.replace('.', '_')}`,
+        summary: type,
+        description: [
+          WEBHOOK_EVENT_DESCRIPTIONS[type],
+          'Sent with the Standard Webhooks headers; answer 2xx within 10 s. Otherwise it is retried after WEBHOOK_RETRY_SCHEDULE (default 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h), then marked `failed`. Events of one booking arrive in order; delivery is at least once, so deduplicate on `webhook-id`.',
+        ].join('\n\n'),
+        parameters: [
+          { name: 'webhook-id', in: 'header', required: true, schema: { type: 'string' }, description: 'The same on every attempt of this event to this endpoint.' },
+          { name: 'webhook-timestamp', in: 'header', required: true, schema: { type: 'string' }, description: 'Unix seconds of this attempt.' },
+          { name: 'webhook-signature', in: 'header', required: true, schema: { type: 'string' }, description: 'Space-separated `v1,<base64 HMAC-SHA256>`; two during the 24 h after a rotation.' },
+        ],
+        requestBody: jsonBody(ref('schemas', 'WebhookEvent')),
+        responses: { '2XX': { description: 'Received.' } },
+      },
+    },
+  ]),
+);
 
 const paths: OpenApiDocument['paths'] = {
   '/bookings': {
@@ -383,6 +520,123 @@ const paths: OpenApiDocument['paths'] = {
       },
     },
   },
+  '/webhook-endpoints': {
+    post: {
+      tags: ['webhook endpoints'],
+      operationId: 'createWebhookEndpoint',
+      summary: 'Subscribe an endpoint to events',
+      description: [
+        'Role `admin` (the endpoint receives every booking’s and professional’s events) or `professional` (only its own bookings and profile). Clients get 403.',
+        'The answer carries the signing `secret`, shown only here and on rotation. Deliveries follow the Standard Webhooks specification: headers `webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64>`; verify them with any official Standard Webhooks library. See `webhooks` in this document for the events.',
+      ].join('\n\n'),
+      security: bearer,
+      parameters: [ref('parameters', 'XRequestId')],
+      requestBody: jsonBody(ref('schemas', 'WebhookEndpointCreate')),
+      responses: {
+        '201': jsonResponse('Created, with its secret.', ref('schemas', 'WebhookEndpoint'), {
+          headers: { ...rateLimitHeaders(), Location: { description: '`/webhook-endpoints/{id}`', schema: { type: 'string' } } },
+        }),
+        ...problemResponses(['validation_error', ...BODY, ...AUTHED, MANAGE_WEBHOOKS, 'webhook_url_not_allowed']),
+      },
+    },
+    get: {
+      tags: ['webhook endpoints'],
+      operationId: 'listWebhookEndpoints',
+      summary: 'List endpoints',
+      description: 'An admin sees every endpoint, a professional its own. Secrets are not shown.',
+      security: bearer,
+      parameters: [ref('parameters', 'XRequestId')],
+      responses: {
+        '200': jsonResponse('The endpoints, oldest first.', ref('schemas', 'WebhookEndpointList'), { headers: rateLimitHeaders() }),
+        ...problemResponses([...AUTHED, MANAGE_WEBHOOKS]),
+      },
+    },
+  },
+  '/webhook-endpoints/{id}': {
+    get: {
+      tags: ['webhook endpoints'],
+      operationId: 'getWebhookEndpoint',
+      summary: 'Read an endpoint',
+      security: bearer,
+      parameters: [endpointId, ref('parameters', 'XRequestId')],
+      responses: {
+        '200': jsonResponse('The endpoint (without its secret).', ref('schemas', 'WebhookEndpoint'), { headers: rateLimitHeaders() }),
+        ...problemResponses([...AUTHED, MANAGE_WEBHOOKS, 'webhook_endpoint_not_found']),
+      },
+    },
+    patch: {
+      tags: ['webhook endpoints'],
+      operationId: 'updateWebhookEndpoint',
+      summary: 'Change url, events, description or status',
+      security: bearer,
+      parameters: [endpointId, ref('parameters', 'XRequestId')],
+      requestBody: jsonBody(ref('schemas', 'WebhookEndpointPatch')),
+      responses: {
+        '200': jsonResponse('The changed endpoint.', ref('schemas', 'WebhookEndpoint'), { headers: rateLimitHeaders() }),
+        ...problemResponses(['validation_error', ...BODY, ...AUTHED, MANAGE_WEBHOOKS, 'webhook_endpoint_not_found', 'webhook_url_not_allowed']),
+      },
+    },
+    delete: {
+      tags: ['webhook endpoints'],
+      operationId: 'deleteWebhookEndpoint',
+      summary: 'Delete an endpoint and its delivery log',
+      security: bearer,
+      parameters: [endpointId, ref('parameters', 'XRequestId')],
+      responses: {
+        '204': { description: 'Deleted.', headers: { ...commonHeaders(), ...rateLimitHeaders() } },
+        ...problemResponses([...AUTHED, MANAGE_WEBHOOKS, 'webhook_endpoint_not_found']),
+      },
+    },
+  },
+  '/webhook-endpoints/{id}/rotate-secret': {
+    post: {
+      tags: ['webhook endpoints'],
+      operationId: 'rotateWebhookSecret',
+      summary: 'Rotate the signing secret',
+      description: 'Answers the new secret. For the next 24 hours every delivery carries two signatures (`v1,<new> v1,<old>`), so receivers can switch without losing events.',
+      security: bearer,
+      parameters: [endpointId, ref('parameters', 'XRequestId')],
+      responses: {
+        '200': jsonResponse('The endpoint with its new secret.', ref('schemas', 'WebhookEndpoint'), { headers: rateLimitHeaders() }),
+        ...problemResponses([...AUTHED, MANAGE_WEBHOOKS, 'webhook_endpoint_not_found']),
+      },
+    },
+  },
+  '/webhook-endpoints/{id}/deliveries': {
+    get: {
+      tags: ['webhook endpoints'],
+      operationId: 'listWebhookDeliveries',
+      summary: 'Delivery log',
+      description: 'Each event sent (or to send) to this endpoint, newest first, with every attempt (time, response status, duration, result).',
+      security: bearer,
+      parameters: [
+        endpointId,
+        { name: 'status', in: 'query', required: false, schema: { type: 'string', enum: ['pending', 'succeeded', 'failed'] } },
+        { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
+        { name: 'cursor', in: 'query', required: false, schema: { type: 'string', maxLength: 200 }, description: '`page.next_cursor` of the previous page.' },
+        ref('parameters', 'XRequestId'),
+      ],
+      responses: {
+        '200': jsonResponse('One page of deliveries.', ref('schemas', 'WebhookDeliveryPage'), { headers: rateLimitHeaders() }),
+        ...problemResponses(['validation_error', ...AUTHED, MANAGE_WEBHOOKS, 'webhook_endpoint_not_found']),
+      },
+    },
+  },
+  '/webhook-endpoints/{id}/deliveries/{deliveryId}/retry': {
+    post: {
+      tags: ['webhook endpoints'],
+      operationId: 'retryWebhookDelivery',
+      summary: 'Send a delivery again now',
+      description:
+        'Any delivery, whatever its status, is sent again at once with the same `webhook-id` (a pending one skips the rest of its wait, unless an earlier event of the same booking is still being retried: it stays behind that one). It goes before later pending events of the same booking; events already delivered are not sent again.',
+      security: bearer,
+      parameters: [endpointId, idParam('deliveryId', UUID_SCHEMA, 'Delivery id (the `webhook-id`).'), ref('parameters', 'XRequestId')],
+      responses: {
+        '202': jsonResponse('Queued: the delivery is pending and due now.', ref('schemas', 'WebhookDelivery'), { headers: rateLimitHeaders() }),
+        ...problemResponses([...AUTHED, MANAGE_WEBHOOKS, 'webhook_endpoint_not_found', 'webhook_delivery_not_found', ['webhook_endpoint_disabled', 'Enable the endpoint (PATCH status "enabled") before retrying its deliveries.']]),
+      },
+    },
+  },
   '/webhooks/stripe': {
     post: {
       tags: ['webhooks'],
@@ -502,10 +756,12 @@ export const openApiDocument: OpenApiDocument = {
   tags: [
     { name: 'bookings', description: 'Book, read and cancel bookings.' },
     { name: 'professionals', description: 'Professionals and their availability windows.' },
+    { name: 'webhook endpoints', description: 'Outgoing webhooks: integrators’ endpoints, their delivery log and retries.' },
     { name: 'webhooks', description: 'Events from Stripe.' },
     { name: 'operations', description: 'Health, metrics and API documentation.' },
   ],
   paths,
+  webhooks: outgoingWebhooks,
   components: {
     securitySchemes: {
       bearerAuth: {

@@ -9,6 +9,10 @@ const STATUS: Record<string, number> = {
   professional_not_found: 404,
   booking_not_found: 404,
   availability_not_found: 404,
+  webhook_endpoint_not_found: 404,
+  webhook_delivery_not_found: 404,
+  webhook_endpoint_disabled: 409,
+  webhook_url_not_allowed: 422,
   professional_exists: 409,
   availability_overlap: 409,
   availability_has_bookings: 409,
@@ -32,6 +36,8 @@ const DETAIL: Record<string, string> = {
   idempotency_key_reused: 'This Idempotency-Key was used with a different request.',
   idempotency_key_missing: 'The Idempotency-Key header is required (1–255 printable ASCII characters).',
   payment_provider_error: 'The payment provider could not be reached; nothing was booked.',
+  webhook_endpoint_not_found: 'No webhook endpoint with this id is visible to you.',
+  webhook_delivery_not_found: 'This webhook endpoint has no delivery with this id.',
 };
 
 export function statusOf(code: string): number {

@@ -4,6 +4,7 @@ import { expireHold, sweepLapsedHolds } from './holds/expire-holds.ts';
 import { findBooking } from './bookings/bookings.repository.ts';
 import { purgeExpiredKeys } from './idempotency/idempotency.repository.ts';
 import { registerPaymentWorkers } from './payments/payment-workers.ts';
+import { registerWebhookWorkers } from './webhook-deliveries/webhook-workers.ts';
 
 async function assertSettled(deps: CommandDeps, bookingId: string): Promise<void> {
   const booking = await findBooking(deps.pool, bookingId);
@@ -30,4 +31,5 @@ export async function startWorkers(deps: CommandDeps): Promise<void> {
   });
   await boss.schedule(QUEUES.idempotencyPurge, '17 * * * *');
   await registerPaymentWorkers(deps);
+  await registerWebhookWorkers(deps);
 }

@@ -93,6 +93,8 @@ async function main(): Promise<void> {
     say(`Mail sink: SMTP ${mail.smtpUrl}, messages at ${mail.httpUrl}/messages and in .data/mail/`);
   }
   if (!env.AUTH_JWT_SECRET && !env.AUTH_JWKS_URL) env.AUTH_JWT_SECRET = secrets.jwtSecret;
+  // Local receivers (http://localhost:…) for outgoing webhooks; link-local and metadata stay refused.
+  env.WEBHOOKS_ALLOW_PRIVATE_URLS ??= 'true';
 
   const config = loadConfig(env, 'script');
   const logger = createLogger({ name: 'start', level: 'warn' });

@@ -23,6 +23,20 @@ describe('loadConfig', () => {
     expect(config.elasticsearch.alias).to.equal('professionals');
   });
 
+  it('reads the outgoing webhook settings: retry schedule in seconds, private URLs off, 10 s timeout by default', () => {
+    expect(loadConfig(base).webhooks).to.deep.equal({
+      retryScheduleSeconds: [5, 300, 1800, 7200, 18000, 36000, 36000],
+      allowPrivateUrls: false,
+      timeoutMs: 10000,
+    });
+    const custom = loadConfig({ ...base, WEBHOOK_RETRY_SCHEDULE: '1, 1,2', WEBHOOKS_ALLOW_PRIVATE_URLS: 'true', WEBHOOK_TIMEOUT_MS: '1500' });
+    expect(custom.webhooks).to.deep.equal({ retryScheduleSeconds: [1, 1, 2], allowPrivateUrls: true, timeoutMs: 1500 });
+    for (const bad of ['', 'soon', '1,,2', '-5', '1.5', '5;300']) {
+      expect(() => loadConfig({ ...base, WEBHOOK_RETRY_SCHEDULE: bad }), bad).to.throw(ConfigError, /WEBHOOK_RETRY_SCHEDULE/);
+    }
+    expect(() => loadConfig({ ...base, WEBHOOK_TIMEOUT_MS: '60000' })).to.throw(ConfigError, /WEBHOOK_TIMEOUT_MS/);
+  });
+
   it('names the variable and the rule for a bad value', () => {
     expect(() => loadConfig({ ...base, COMMAND_API_PORT: 'abc' })).to.throw(ConfigError, /COMMAND_API_PORT.*must be a number/);
     expect(() => loadConfig({ ...base, HOLD_MINUTES: '0' })).to.throw(ConfigError, /HOLD_MINUTES/);

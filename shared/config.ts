@@ -37,6 +37,14 @@ export interface Config {
   };
   commandRateLimitPerMinute: number;
   queue: { schema: string };
+  webhooks: {
+    /** Seconds to wait before each retry of a failed delivery; one more failure after the last → `failed`. */
+    retryScheduleSeconds: number[];
+    /** Development only: `http` and private or loopback receivers (never link-local or metadata). */
+    allowPrivateUrls: boolean;
+    /** A receiver has this long to answer (status and body). */
+    timeoutMs: number;
+  };
 }
 
 const port = Joi.number().integer().min(0).max(65535);
@@ -97,6 +105,13 @@ const schema = Joi.object({
   TRAVEL_SPEED_TRANSIT_KMH: Joi.number().positive().default(25),
 
   PGBOSS_SCHEMA: Joi.string().pattern(/^[a-z_][a-z0-9_]*$/).default('pgboss'),
+
+  WEBHOOK_RETRY_SCHEDULE: Joi.string()
+    .pattern(/^\s*\d{1,7}\s*(,\s*\d{1,7}\s*){0,29}$/)
+    .default('5,300,1800,7200,18000,36000,36000')
+    .messages({ 'string.pattern.base': 'WEBHOOK_RETRY_SCHEDULE must be 1–30 comma-separated whole numbers of seconds' }),
+  WEBHOOKS_ALLOW_PRIVATE_URLS: Joi.boolean().default(false),
+  WEBHOOK_TIMEOUT_MS: Joi.number().integer().min(100).max(10000).default(10000),
 })
   .or('DATABASE_URL', 'DB_HOST')
   .and('TLS_CERT_FILE', 'TLS_KEY_FILE')
@@ -175,5 +190,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, processName: Pr
     },
     commandRateLimitPerMinute: v.COMMAND_RATE_LIMIT_PER_MIN,
     queue: { schema: v.PGBOSS_SCHEMA },
+    webhooks: {
+      retryScheduleSeconds: (v.WEBHOOK_RETRY_SCHEDULE as string).split(',').map((x) => Number(x.trim())),
+      allowPrivateUrls: v.WEBHOOKS_ALLOW_PRIVATE_URLS,
+      timeoutMs: v.WEBHOOK_TIMEOUT_MS,
+    },
   };
 }

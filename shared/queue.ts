@@ -1,9 +1,21 @@
-import { PgBoss, type Queue } from 'pg-boss';
+import { PgBoss, type JobInsert, type Queue } from 'pg-boss';
 import type { Config } from './config.ts';
 import type { Queryable } from './db/pool.ts';
 import type { Logger } from './logger.ts';
 
 export { PgBoss };
+
+// Outgoing webhooks (command-api/webhook-deliveries): one job wakes one lane (endpoint, booking).
+const WEBHOOK_QUEUES = {
+  webhookDelivery: 'webhook-delivery',
+  webhookSweep: 'webhook-sweep',
+} as const;
+
+const WEBHOOK_DEFINITIONS: Queue[] = [
+  // A job works one lane for at most ~40 s (30 s, then one last attempt of at most 10 s); expiry hands a dead worker's job on.
+  { name: WEBHOOK_QUEUES.webhookDelivery, policy: 'standard', retryLimit: 100, retryDelay: 1, retryBackoff: true, retryDelayMax: 60, expireInSeconds: 60, heartbeatSeconds: 10, notify: true },
+  { name: WEBHOOK_QUEUES.webhookSweep, policy: 'singleton', retryLimit: 0 },
+];
 
 /** Every queue of the system, so that senders and workers agree on names and policies. */
 export const QUEUES = {
@@ -16,6 +28,7 @@ export const QUEUES = {
   confirmationEmail: 'confirmation-email',
   confirmationEmailDeadLetter: 'confirmation-email-dead-letter',
   idempotencyPurge: 'idempotency-key-purge',
+  ...WEBHOOK_QUEUES,
 } as const;
 
 /**
@@ -73,6 +86,7 @@ const DEFINITIONS: Queue[] = [
     ...HEARTBEAT,
   },
   { name: QUEUES.idempotencyPurge, policy: 'singleton', retryLimit: 0, expireInSeconds: 600, ...HEARTBEAT },
+  ...WEBHOOK_DEFINITIONS,
 ];
 
 export function createBoss(config: Config, logger: Logger, opts: { poolMax?: number } = {}): PgBoss {
@@ -130,4 +144,10 @@ export interface ReadModelSyncJob {
 
 export function enqueueReadModelSync(boss: PgBoss, db: Queryable, professionalId: string, now = Date.now()): Promise<void> {
   return enqueue(boss, db, QUEUES.readModelSync, { professional_id: professionalId, enqueued_at: now } satisfies ReadModelSyncJob);
+}
+
+/** Sends several jobs inside the caller's transaction, in one statement. */
+export async function enqueueMany(boss: PgBoss, db: Queryable, name: string, jobs: JobInsert[]): Promise<void> {
+  if (jobs.length === 0) return;
+  await boss.insert(name, jobs, { db: { executeSql: (text, values) => db.query(text, values as unknown[]) } });
 }

@@ -4,6 +4,7 @@ import { fail, ok, type Result } from '../../shared/errors.ts';
 import type { CommandDeps } from '../deps.ts';
 import { cancelPaymentIntent } from '../payments/cancel-payment-intent.ts';
 import { markSearchStale } from '../search-sync.ts';
+import { recordBookingEvent } from '../webhook-deliveries/record-event.ts';
 import { findBooking, markCancelled, type Booking } from './bookings.repository.ts';
 import { canSee } from './get-booking.route.ts';
 
@@ -37,6 +38,7 @@ export async function cancelBooking(
     const cancelled = await withTransaction(deps.pool, async (tx) => {
       const row = await markCancelled(tx, booking.id, { from: 'pending', reason });
       if (row) await markSearchStale(deps.boss, tx, row.professionalId);
+      if (row) await recordBookingEvent(deps.boss, tx, 'booking.cancelled', row);
       return row;
     });
     if (!cancelled) return cancelBooking(deps, principal, bookingId, reason); // it moved meanwhile: decide again
@@ -66,6 +68,8 @@ export async function cancelBooking(
   const cancelled = await withTransaction(deps.pool, async (tx) => {
     const row = await markCancelled(tx, booking.id, { from: 'confirmed', reason, refund });
     if (row) await markSearchStale(deps.boss, tx, row.professionalId);
+    if (row) await recordBookingEvent(deps.boss, tx, 'booking.cancelled', row);
+    if (row && refund.amount > 0) await recordBookingEvent(deps.boss, tx, 'booking.refunded', row);
     return row;
   });
   if (!cancelled) {

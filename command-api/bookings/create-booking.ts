@@ -6,6 +6,7 @@ import { enqueue, QUEUES } from '../../shared/queue.ts';
 import type { CommandDeps } from '../deps.ts';
 import { markSearchStale } from '../search-sync.ts';
 import { cancelPaymentIntent } from '../payments/cancel-payment-intent.ts';
+import { recordBookingEvent } from '../webhook-deliveries/record-event.ts';
 import {
   attachPaymentIntent,
   expirePendingBooking,
@@ -115,6 +116,7 @@ async function holdSlot(deps: CommandDeps, input: CreateBookingInput): Promise<H
         contactEmail: input.contactEmail,
       });
       await markSearchStale(deps.boss, tx, professional.id);
+      await recordBookingEvent(deps.boss, tx, 'booking.created', booking);
       await enqueue(deps.boss, tx, QUEUES.holdExpiry, { booking_id: booking.id }, { startAfter: booking.holdExpiresAt });
       return ok(booking);
     });
@@ -129,6 +131,7 @@ async function releaseSlot(deps: CommandDeps, bookingId: string): Promise<void> 
   await withTransaction(deps.pool, async (tx) => {
     const expired = await expirePendingBooking(tx, bookingId, { dueOnly: false, reason: 'payment provider unavailable' });
     if (expired) await markSearchStale(deps.boss, tx, expired.professionalId);
+    if (expired) await recordBookingEvent(deps.boss, tx, 'booking.expired', expired);
   });
 }
 

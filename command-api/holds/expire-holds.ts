@@ -4,6 +4,7 @@ import { expirePendingBooking, findBooking, lapsedHolds } from '../bookings/book
 import { cancelPaymentIntent } from '../payments/cancel-payment-intent.ts';
 import { applyPaymentIfSucceeded } from '../payments/reconcile-payment.ts';
 import { markSearchStale } from '../search-sync.ts';
+import { recordBookingEvent } from '../webhook-deliveries/record-event.ts';
 
 /**
  * Expires one lapsed hold: frees the slot and syncs search in one transaction, then cancels its
@@ -29,6 +30,7 @@ export async function expireHold(deps: CommandDeps, bookingId: string): Promise<
   const expired = await withTransaction(deps.pool, async (tx) => {
     const row = await expirePendingBooking(tx, bookingId, { dueOnly: true });
     if (row) await markSearchStale(deps.boss, tx, row.professionalId);
+    if (row) await recordBookingEvent(deps.boss, tx, 'booking.expired', row);
     return row;
   });
   const booking = expired ?? (await findBooking(deps.pool, bookingId));

@@ -11,6 +11,7 @@ import {
   type Booking,
 } from '../bookings/bookings.repository.ts';
 import { markSearchStale } from '../search-sync.ts';
+import { recordBookingEvent } from '../webhook-deliveries/record-event.ts';
 import { markEventProcessed } from '../webhooks/stripe-events.repository.ts';
 import { inEventTransaction, type EventOutcome } from './event-transaction.ts';
 import { findBookingForIntent, ignoreUnknownIntent } from './intent-booking.ts';
@@ -85,6 +86,7 @@ async function settle(
 async function confirm(deps: CommandDeps, tx: PoolClient, eventId: string, booking: Booking, from: 'pending' | 'expired'): Promise<Decision> {
   const confirmed = (await confirmBooking(tx, booking.id, from))!; // the row is locked: its status cannot have moved
   await enqueue(deps.boss, tx, QUEUES.confirmationEmail, { booking_id: confirmed.id });
+  await recordBookingEvent(deps.boss, tx, 'booking.confirmed', confirmed);
   await markSearchStale(deps.boss, tx, confirmed.professionalId);
   await markEventProcessed(tx, eventId);
   return { confirmed, late: from !== 'pending' };
@@ -110,7 +112,7 @@ async function refundLatePayment(deps: CommandDeps, eventId: string, intent: Str
     if ((err as { code?: string }).code !== 'charge_already_refunded') throw err;
   }
   const outcome = await inEventTransaction(deps, eventId, async (tx) => {
-    if (refund) await recordRefund(tx, booking.id, refund);
+    if (refund) await recordBookingEvent(deps.boss, tx, 'booking.refunded', (await recordRefund(tx, booking.id, refund))!);
     await markEventProcessed(tx, eventId);
     return 'processed' as const;
   });

@@ -1,6 +1,7 @@
 import type { CommandDeps } from '../deps.ts';
-import { expirePendingBooking, recordChargeRefund, recordPaymentError } from '../bookings/bookings.repository.ts';
+import { expirePendingBooking, findBooking, recordChargeRefund, recordPaymentError } from '../bookings/bookings.repository.ts';
 import { markSearchStale } from '../search-sync.ts';
+import { recordBookingEvent } from '../webhook-deliveries/record-event.ts';
 import { markEventProcessed, recordEventFailure, startAttempt } from '../webhooks/stripe-events.repository.ts';
 import { inEventTransaction, type EventOutcome } from './event-transaction.ts';
 import { findBookingForIntent, ignoreUnknownIntent } from './intent-booking.ts';
@@ -74,6 +75,7 @@ async function onPaymentCanceled(deps: CommandDeps, eventId: string, intent: Str
     const expired = await expirePendingBooking(tx, booking.id, { dueOnly: false, reason: 'payment cancelled' });
     if (!expired) return 'ignored' as const; // already confirmed, expired or cancelled: never move backwards
     await markSearchStale(deps.boss, tx, expired.professionalId);
+    await recordBookingEvent(deps.boss, tx, 'booking.expired', expired);
     return expired;
   });
   if (typeof result === 'string') return result;
@@ -95,6 +97,7 @@ function onChargeRefunded(deps: CommandDeps, eventId: string, charge: Stripe.Cha
       amountRefunded: charge.amount_refunded,
       status: latest?.status ?? 'succeeded',
     });
+    await recordBookingEvent(deps.boss, tx, 'booking.refunded', (await findBooking(tx, booking.id))!);
     deps.logger.info({ booking_id: booking.id, payment_intent_id: intentId, amount_refunded: charge.amount_refunded }, 'refund recorded');
     return 'processed';
   });

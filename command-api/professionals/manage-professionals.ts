@@ -5,6 +5,7 @@ import { pgErrorInfo, withTransaction } from '../../shared/db/pool.ts';
 import { fail, ok, type Result } from '../../shared/errors.ts';
 import type { CommandDeps } from '../deps.ts';
 import { markSearchStale } from '../search-sync.ts';
+import { recordProfessionalEvent } from '../webhook-deliveries/record-event.ts';
 import { overlapsLiveBooking } from '../bookings/bookings.repository.ts';
 import {
   deleteAvailability,
@@ -53,6 +54,7 @@ export async function changeProfessional(
     await lockProfessional(tx, id);
     const row = await updateProfessional(tx, id, changes);
     if (row) await markSearchStale(deps.boss, tx, row.id);
+    if (row) await recordProfessionalEvent(deps.boss, tx, row);
     return row;
   });
   if (!updated) return fail('professional_not_found');

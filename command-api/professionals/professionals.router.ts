@@ -7,7 +7,8 @@ import { availabilityBody, createProfessionalBody, patchProfessionalBody } from 
 import { jsonBody } from '../../shared/http/base-app.ts';
 import type { CommandDeps } from '../deps.ts';
 import { sendFailure } from '../problems.ts';
-import type { Availability, Professional, ProfessionalFields } from './professionals.repository.ts';
+import type { Availability, ProfessionalFields } from './professionals.repository.ts';
+import { professionalView } from './professional-view.ts';
 import { addAvailability, changeProfessional, createProfessional, generateProfessionalId, mayManage, removeAvailability } from './manage-professionals.ts';
 
 const MAX_WINDOW_DAYS = 31;
@@ -35,23 +36,6 @@ function toFields(b: Partial<Fields>): Partial<ProfessionalFields> {
     travelModes: b.travel_modes,
     timeZone: b.time_zone,
     active: b.active,
-  };
-}
-
-export function professionalView(p: Professional) {
-  return {
-    id: p.id,
-    name: p.name,
-    category: p.category,
-    rate_per_minute: p.ratePerMinute,
-    currency: p.currency,
-    lat: p.lat,
-    long: p.long,
-    travel_modes: p.travelModes,
-    time_zone: p.timeZone,
-    active: p.active,
-    created_at: p.createdAt.toISOString(),
-    updated_at: p.updatedAt.toISOString(),
   };
 }
 
