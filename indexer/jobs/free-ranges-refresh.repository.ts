@@ -22,3 +22,18 @@ export async function professionalsWithWindowsIn(db: Queryable, from: Date, to: 
   );
   return rows.map((r) => r.professional_id);
 }
+
+/**
+ * Professionals with weekly hours or overrides whose daily bucket (a hash of the id, 0–23) is one of
+ * `hours`: their free ranges move on every day, and the document's margin past the search horizon
+ * (FREE_RANGES_MARGIN_DAYS) covers the day until the next refresh. Spread over the day, not all at once.
+ */
+export async function professionalsWithScheduleDue(db: Queryable, hours: readonly number[]): Promise<string[]> {
+  const { rows } = await db.query<{ professional_id: string }>(
+    `SELECT professional_id FROM schedules
+     WHERE (weekly <> '[]'::jsonb OR EXISTS (SELECT 1 FROM schedule_overrides o WHERE o.professional_id = schedules.professional_id))
+       AND ((hashtext(professional_id) & 2147483647) % 24) = ANY($1::int[])`,
+    [hours],
+  );
+  return rows.map((r) => r.professional_id);
+}

@@ -64,6 +64,16 @@ export function missingCompanions(q: SearchQuery): FieldError[] {
 }
 
 /**
+ * A time window must end within the search horizon: free ranges are indexed that far ahead only, so
+ * beyond it search could not tell free from unknown. Checked at request time (the clock moves).
+ */
+export function beyondSearchHorizon(q: SearchQuery, now: number, horizonDays: number): FieldError[] {
+  if (q.start_time === undefined || q.duration_minutes === undefined) return [];
+  if (q.start_time.getTime() + q.duration_minutes * 60_000 <= now + horizonDays * 86_400_000) return [];
+  return [{ field: 'start_time', message: `start_time + duration_minutes must lie within the next ${horizonDays} days (the search horizon)` }];
+}
+
+/**
  * The query in one canonical form: fixed parameter order, numbers as parsed (5.60 and 5.6 are one query),
  * category lower-cased, instants in UTC. A cursor's fingerprint covers this; the page position (limit,
  * cursor) is left out, so a cursor works with any page size, and cacheKey adds it.

@@ -80,9 +80,12 @@ export function availableTime(s: Schedule, windows: readonly Interval[], from: n
  * are not applied (they move with the clock, or are not ranges).
  */
 export function freeTime(s: Schedule, windows: readonly Interval[], blocked: readonly Interval[], from: number, to: number): Interval[] {
-  const { bufferBeforeMinutes: before, bufferAfterMinutes: after } = s.rules;
-  const taken = mergeIntervals(blocked.map((b) => ({ start: b.start - after * MINUTE_MS, end: b.end + before * MINUTE_MS })));
-  return subtract(availableTime(s, windows, from, to), taken);
+  return subtract(availableTime(s, windows, from, to), mergeIntervals(busyTime(s.rules, blocked)));
+}
+
+/** Where no booking with these buffers may lie: every blocked range widened by the buffers that would touch it. */
+export function busyTime(rules: BookingRules, blocked: readonly Interval[]): Interval[] {
+  return blocked.map((b) => ({ start: b.start - rules.bufferAfterMinutes * MINUTE_MS, end: b.end + rules.bufferBeforeMinutes * MINUTE_MS }));
 }
 
 /** The range a booking blocks: [start − buffer_before, end + buffer_after). */
