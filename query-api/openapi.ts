@@ -61,7 +61,7 @@ export const openApiDocument = {
           ),
           query(
             'start_time',
-            'With `duration_minutes`: only professionals free (available and not booked) for the whole interval. ISO 8601 with an offset.',
+            'With `duration_minutes`: only professionals who would accept a booking of the whole interval now (available time, bookings with their buffers, minimum notice, booking horizon; not the slot grid). ISO 8601 with an offset; the interval must end within SEARCH_HORIZON_DAYS (60), else 400 naming `start_time`.',
             { type: 'string', format: 'date-time' },
           ),
           query('duration_minutes', 'Length of the interval; required with `start_time` and vice versa', {
@@ -102,6 +102,30 @@ export const openApiDocument = {
             content: { 'application/json': { schema: { $ref: '#/components/schemas/ProfessionalDetail' } } },
           },
           '400': problem('Invalid id (code `validation_error`)'),
+          '404': problem('No active professional has this id (code `professional_not_found`)'),
+          ...errors,
+        },
+      },
+    },
+    '/search/professionals/{id}/slots': {
+      get: {
+        operationId: 'getProfessionalSlots',
+        summary: 'Bookable starts of one professional',
+        description:
+          'Every start in `[from, to)` that `POST /bookings` would accept now for this duration, ascending: on the professional’s local slot grid, after the minimum notice, before the booking horizon, inside weekly hours (or a date’s override) or a one-off window, and clear of other bookings with the buffers. Answered from the read model (fresh within about a second of a change), over the whole booking horizon. Not cached.',
+        parameters: [
+          { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } },
+          query('from', 'ISO 8601 instant with offset', { type: 'string', format: 'date-time' }, true),
+          query('to', 'ISO 8601 instant with offset; after `from`, at most 31 days after it', { type: 'string', format: 'date-time' }, true),
+          query('duration_minutes', '15–480, a multiple of 5', { type: 'integer', minimum: 15, maximum: 480, multipleOf: 5 }, true),
+        ],
+        responses: {
+          '200': {
+            description: 'The slots',
+            headers: rateLimitHeaders,
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/Slots' } } },
+          },
+          '400': problem('Invalid parameter, named in `errors` (code `validation_error`)'),
           '404': problem('No active professional has this id (code `professional_not_found`)'),
           ...errors,
         },
@@ -170,6 +194,23 @@ export const openApiDocument = {
           free_ranges: {
             type: 'array',
             description: 'Availability minus held and confirmed bookings, from now to the search horizon (SEARCH_HORIZON_DAYS)',
+            items: {
+              type: 'object',
+              required: ['start_time', 'end_time'],
+              properties: { start_time: { type: 'string', format: 'date-time' }, end_time: { type: 'string', format: 'date-time' } },
+            },
+          },
+        },
+      },
+      Slots: {
+        type: 'object',
+        required: ['professional_id', 'time_zone', 'duration_minutes', 'slots'],
+        properties: {
+          professional_id: { type: 'string' },
+          time_zone: { type: 'string', description: 'The professional’s IANA time zone, in which the grid and weekly hours are read' },
+          duration_minutes: { type: 'integer' },
+          slots: {
+            type: 'array',
             items: {
               type: 'object',
               required: ['start_time', 'end_time'],

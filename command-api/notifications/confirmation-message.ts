@@ -1,5 +1,7 @@
 import ical, { ICalAttendeeRole, ICalAttendeeStatus, ICalCalendarMethod, ICalEventStatus } from 'ical-generator';
 import type { SendMailOptions } from 'nodemailer';
+import { Temporal } from 'temporal-polyfill';
+import { vtimezone } from './vtimezone.ts';
 
 export interface ConfirmedBooking {
   id: string;
@@ -46,14 +48,23 @@ function mailAddress(from: string): { name: string; email: string } {
  */
 export function calendarInvite(b: ConfirmedBooking, from: string): string {
   const calendar = ical({ prodId: { company: 'booking-marketplace', product: 'bookings', language: 'EN' }, method: ICalCalendarMethod.REQUEST });
+  // Times in the professional's zone (DTSTART;TZID=…) with the zone's VTIMEZONE; the description repeats them in UTC.
+  const timeZone = b.professional.timeZone;
+  calendar.timezone({ name: null, generator: (name) => vtimezone(name, b.startTime.getTime()) });
+  const zoned = (d: Date) => Temporal.Instant.fromEpochMilliseconds(d.getTime()).toZonedDateTimeISO(timeZone);
   calendar.createEvent({
+    timezone: timeZone,
     id: `booking-${b.id}@${mailDomain(from)}`,
     sequence: 0,
     stamp: b.confirmedAt,
-    start: b.startTime,
-    end: b.endTime,
+    start: zoned(b.startTime),
+    end: zoned(b.endTime),
     summary: `Appointment with ${b.professional.name}`,
-    description: `Booking ${b.id} with ${b.professional.name}. Price: ${formatPrice(b.priceAmount, b.currency)}.`,
+    description: [
+      `Booking ${b.id} with ${b.professional.name}.`,
+      `When: ${formatInterval(b.startTime, b.endTime, timeZone)} (${timeZone}); ${formatInterval(b.startTime, b.endTime, 'UTC')}.`,
+      `Price: ${formatPrice(b.priceAmount, b.currency)}.`,
+    ].join(' '),
     status: ICalEventStatus.CONFIRMED,
     organizer: mailAddress(from),
     attendees: [{ email: b.contactEmail, role: ICalAttendeeRole.REQ, status: ICalAttendeeStatus.ACCEPTED, rsvp: false }],

@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { startTestSystem, type TestSystem } from '../../scripts/testing/system.ts';
 import { eventually } from '../../scripts/testing/builders.ts';
-import type { ProfessionalDocument } from '../../shared/search/professional-document.ts';
+import { FREE_RANGES_MARGIN_DAYS, type ProfessionalDocument } from '../../shared/search/professional-document.ts';
+import { professionalsWithScheduleDue } from './free-ranges-refresh.repository.ts';
 import { syncProfessionals } from '../../shared/search/sync-professionals.ts';
 import { refreshFreeRanges } from './free-ranges-refresh.ts';
 
@@ -22,7 +23,7 @@ describe('free ranges refresh (indexer)', function () {
     system = await startTestSystem({ indexerWorkers: true });
     db = new pg.Pool({ connectionString: system.databaseUrl, max: 2 });
     now = Date.now();
-    horizonEnd = now + system.config.search.horizonDays * DAY;
+    horizonEnd = now + (system.config.search.horizonDays + FREE_RANGES_MARGIN_DAYS) * DAY;
   });
   after(async () => {
     await db.end();
@@ -70,5 +71,23 @@ describe('free ranges refresh (indexer)', function () {
     await eventually(async () => (await doc('far')).free_ranges.length === 1);
     expect((await doc('far')).free_ranges[0]!.gte).to.equal(new Date(horizonEnd - 30 * MINUTE).toISOString());
     expect(await doc('untouched'), 'no reason to re-sync').to.deep.equal(untouchedBefore);
+  });
+
+  it('re-syncs each professional with weekly hours once a day, spread over the hours, and no one else', async () => {
+    const scheduled = Array.from({ length: 30 }, (_, i) => `weekly_${i}`);
+    for (const id of [...scheduled, 'no_schedule', 'empty_schedule']) await professional(id, []);
+    for (const id of scheduled) {
+      await db.query(`INSERT INTO schedules (professional_id, weekly) VALUES ($1, $2::jsonb)`, [id, JSON.stringify([{ day: 'monday', start: '09:00', end: '17:00' }])]);
+    }
+    await db.query(`INSERT INTO schedules (professional_id, weekly) VALUES ('empty_schedule', '[]'::jsonb)`);
+    const seen: string[] = [];
+    const busyHours = new Set<number>();
+    for (let hour = 0; hour < 24; hour++) {
+      const due = await professionalsWithScheduleDue(db, [hour]);
+      seen.push(...due);
+      if (due.length > 0) busyHours.add(hour);
+    }
+    expect([...seen].sort()).to.deep.equal([...scheduled].sort());
+    expect(busyHours.size, 'spread over the day, not all at one hour').to.be.greaterThan(5);
   });
 });

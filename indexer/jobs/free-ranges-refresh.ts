@@ -1,4 +1,5 @@
 import { QUEUES } from '../../shared/queue.ts';
+import { FREE_RANGES_MARGIN_DAYS } from '../../shared/search/professional-document.ts';
 import type { IndexerDeps } from '../deps.ts';
 import type { SearchSyncJob } from './search-sync.ts';
 import { professionalsWithEndedRanges, professionalsWithScheduleDue, professionalsWithWindowsIn } from './free-ranges-refresh.repository.ts';
@@ -55,7 +56,8 @@ export async function refreshFreeRanges(deps: IndexerDeps, scope: RefreshScope, 
 async function affectedProfessionals(deps: IndexerDeps, scope: RefreshScope, now: number): Promise<string[]> {
   const { lookBackMs } = SCHEDULES[scope];
   if (scope === 'ended') return professionalsWithEndedRanges(deps.pool, new Date(now - lookBackMs), new Date(now));
-  const horizonEnd = now + deps.config.search.horizonDays * DAY_MS;
+  // Documents reach the margin past the search horizon: that end is the one moving into new windows.
+  const horizonEnd = now + (deps.config.search.horizonDays + FREE_RANGES_MARGIN_DAYS) * DAY_MS;
   const hours = Array.from({ length: lookBackMs / 3_600_000 }, (_, i) => new Date(now - i * 3_600_000).getUTCHours());
   const [windows, scheduled] = await Promise.all([
     professionalsWithWindowsIn(deps.pool, new Date(horizonEnd - lookBackMs), new Date(horizonEnd)),

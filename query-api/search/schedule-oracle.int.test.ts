@@ -221,6 +221,42 @@ describe('slots and search agree with booking on generated schedules (oracle)', 
     expect(found, 'some windows must be free').to.be.greaterThan(10);
   });
 
+  describe('slots: bad input', () => {
+    const from = '2030-01-01T00:00:00Z';
+    const cases: Array<[string, Record<string, string>, string]> = [
+      ['to before from', { from, to: '2029-12-31T00:00:00Z', duration_minutes: '60' }, 'to'],
+      ['to equal to from', { from, to: from, duration_minutes: '60' }, 'to'],
+      ['to more than 31 days after from', { from, to: '2030-02-01T00:00:01Z', duration_minutes: '60' }, 'to'],
+      ['from missing', { to: from, duration_minutes: '60' }, 'from'],
+      ['from without offset', { from: '2030-01-01T00:00:00', to: '2030-01-02T00:00:00Z', duration_minutes: '60' }, 'from'],
+      ['duration missing', { from, to: '2030-01-02T00:00:00Z' }, 'duration_minutes'],
+      ['duration below 15', { from, to: '2030-01-02T00:00:00Z', duration_minutes: '10' }, 'duration_minutes'],
+      ['duration not a multiple of 5', { from, to: '2030-01-02T00:00:00Z', duration_minutes: '62' }, 'duration_minutes'],
+      ['an unknown parameter', { from, to: '2030-01-02T00:00:00Z', duration_minutes: '60', step: '5' }, 'step'],
+    ];
+    for (const [what, query, field] of cases) {
+      it(`answers 400 naming ${field} for ${what}`, async () => {
+        const res = await request(system.query!.url).get(`/search/professionals/${pros[0]!.id}/slots`).query(query);
+        expect(res.status).to.equal(400);
+        expect(res.type).to.equal('application/problem+json');
+        expect(res.body.errors.map((e: { field: string }) => e.field)).to.deep.equal([field]);
+      });
+    }
+
+    it('answers 404 professional_not_found for an unknown professional', async () => {
+      const res = await request(system.query!.url).get('/search/professionals/nobody/slots').query({ from, to: '2030-01-02T00:00:00Z', duration_minutes: '60' });
+      expect(res.status).to.equal(404);
+      expect(res.body.code).to.equal('professional_not_found');
+    });
+
+    it('answers 400 naming start_time for a search window beyond the search horizon', async () => {
+      const start = new Date(Date.now() + (system.config.search.horizonDays + 1) * DAY).toISOString();
+      const res = await request(system.query!.url).get('/search/professionals').query({ ...LOCATION, location_radius_km: 5, start_time: start, duration_minutes: 60 });
+      expect(res.status).to.equal(400);
+      expect(res.body.errors.map((e: { field: string }) => e.field)).to.deep.equal(['start_time']);
+    });
+  });
+
   it('books a listed slot (201) and refuses starts that are not listed', async () => {
     for (const pro of pros) {
       const from = Math.floor((pro.around - DAY) / MINUTE) * MINUTE;

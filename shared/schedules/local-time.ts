@@ -81,6 +81,11 @@ export class ZoneOffsets {
     return this.transitions.filter((t) => t > from && t <= to);
   }
 
+  /** The offset changes in (from, to]: when, and the offsets before and after. */
+  changes(from: number, to: number): Array<{ at: number; before: number; after: number }> {
+    return this.transitionsBetween(from, to).map((at) => ({ at, before: this.offsetAt(at - 1), after: this.offsetAt(at) }));
+  }
+
   /** [start, end) pieces of [from, to) with one offset each. */
   segments(from: number, to: number): Array<{ start: number; end: number; offset: number }> {
     const pieces: Array<{ start: number; end: number; offset: number }> = [];
