@@ -30,10 +30,12 @@ export async function getProfessional(
 }
 
 export function professionalDetail(doc: ProfessionalDocument, nowIso: string): ProfessionalDetail {
-  // Ranges were cut at indexing time; drop those that have ended and start a running one now.
+  // Ranges were cut at indexing time; drop those that have ended and start a running one now (or once the
+  // professional's minimum notice has passed).
+  const earliest = new Date(Date.parse(nowIso) + (doc.minimum_notice_minutes ?? 0) * 60_000).toISOString();
   const freeRanges = doc.free_ranges
-    .filter((r) => r.lt > nowIso)
-    .map((r) => ({ start_time: r.gte < nowIso ? nowIso : r.gte, end_time: r.lt }));
+    .filter((r) => r.lt > earliest)
+    .map((r) => ({ start_time: r.gte < earliest ? earliest : r.gte, end_time: r.lt }));
   return {
     ...publicProfile(doc),
     time_zone: doc.time_zone,
