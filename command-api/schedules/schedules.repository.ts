@@ -18,14 +18,13 @@ const toRules = (r: any): BookingRules => ({
  * undefined fields mean "never set" (defaults).
  */
 export async function readStoredSchedule(db: Queryable, professionalId: string, fromDate: string): Promise<Partial<StoredSchedule>> {
-  const [schedule, overrides] = await Promise.all([
-    db.query(`SELECT weekly, ${RULE_COLUMNS} FROM schedules WHERE professional_id = $1`, [professionalId]),
-    db.query<{ date: string; intervals: StoredInterval[] }>(
-      `SELECT to_char(local_date, 'YYYY-MM-DD') AS date, intervals FROM schedule_overrides
-       WHERE professional_id = $1 AND local_date >= $2::date ORDER BY local_date`,
-      [professionalId, fromDate],
-    ),
-  ]);
+  // One client runs one query at a time (inside a transaction it is the transaction's client).
+  const schedule = await db.query(`SELECT weekly, ${RULE_COLUMNS} FROM schedules WHERE professional_id = $1`, [professionalId]);
+  const overrides = await db.query<{ date: string; intervals: StoredInterval[] }>(
+    `SELECT to_char(local_date, 'YYYY-MM-DD') AS date, intervals FROM schedule_overrides
+     WHERE professional_id = $1 AND local_date >= $2::date ORDER BY local_date`,
+    [professionalId, fromDate],
+  );
   const row = schedule.rows[0];
   return {
     ...(row ? { weekly: row.weekly as StoredWeeklyInterval[], rules: toRules(row) } : {}),
