@@ -90,4 +90,24 @@ describe('free ranges refresh (indexer)', function () {
     expect([...seen].sort()).to.deep.equal([...scheduled].sort());
     expect(busyHours.size, 'spread over the day, not all at one hour').to.be.greaterThan(5);
   });
+
+  it('re-syncs a professional with weekly hours once its indexed first range has ended (found in the index)', async () => {
+    const hour = new Date(now - 2 * HOUR).getUTCHours();
+    const clock = (h: number) => `${String(h).padStart(2, '0')}:00`;
+    await db.query(`INSERT INTO professionals (id, name, category, rate_per_minute, currency, lat, long, travel_modes, time_zone)
+                    VALUES ('weekly', 'Ama', 'plumber', 100, 'GHS', 5.6, -0.18, ARRAY['car'], 'UTC')`);
+    const days = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
+    await db.query(`INSERT INTO schedules (professional_id, weekly) VALUES ('weekly', $1::jsonb)`, [
+      JSON.stringify(days.map((day) => ({ day, start: clock(hour), end: clock(hour + 1) }))),
+    ]);
+    const { pool, es } = system.indexer!.deps;
+    const sync = { pool, es, alias: system.config.elasticsearch.alias, horizonDays: system.config.search.horizonDays };
+    await syncProfessionals(sync, ['weekly'], { refresh: true, now: new Date(now - 3 * HOUR) });
+    const before = await doc('weekly');
+    expect(Date.parse(before.next_free_end!)).to.be.at.most(now - HOUR);
+
+    expect(await refreshFreeRanges(system.indexer!.deps, 'ended', new Date(now))).to.be.at.least(1);
+    await eventually(async () => Date.parse((await doc('weekly')).next_free_start!) > now);
+    expect(Date.parse((await doc('weekly')).next_free_start!) - Date.parse(before.next_free_start!)).to.equal(DAY);
+  });
 });

@@ -36,6 +36,7 @@ describe('buildProfessionalDocument', () => {
       active: true,
       free_ranges: [],
       next_free_start: null,
+      next_free_end: null,
       minimum_notice_minutes: 0,
       booking_horizon_days: 365,
       availability: { rules: [0, 0, 0, 365, 5], weekly: [], overrides: [], windows: [], blocked: [] },

@@ -35,6 +35,8 @@ export interface ProfessionalDocument {
   /** Where a booking fits (available time minus busy time widened by the buffers); not notice or horizon, which move with the clock. */
   free_ranges: DateRange[];
   next_free_start: string | null;
+  /** End of the first free range: once it has passed, the document needs a re-sync (free-ranges-refresh). */
+  next_free_end: string | null;
   /** Applied at query time, when `now` is known. */
   minimum_notice_minutes: number;
   booking_horizon_days: number;
@@ -73,6 +75,7 @@ export function buildProfessionalDocument(s: ProfessionalSnapshot, now: Date, ho
     active: s.active,
     free_ranges: free.map(({ start, end }) => ({ gte: new Date(start).toISOString(), lt: new Date(end).toISOString() })),
     next_free_start: free[0] ? new Date(free[0].start).toISOString() : null,
+    next_free_end: free[0] ? new Date(free[0].end).toISOString() : null,
     minimum_notice_minutes: schedule.rules.minimumNoticeMinutes,
     booking_horizon_days: schedule.rules.bookingHorizonDays,
     availability: toDocumentAvailability(schedule, s.windows, s.busy, from),

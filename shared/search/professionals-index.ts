@@ -26,6 +26,7 @@ export const INDEX_MAPPINGS = {
     active: { type: 'boolean' },
     free_ranges: { type: 'date_range' },
     next_free_start: { type: 'date' },
+    next_free_end: { type: 'date' },
     minimum_notice_minutes: { type: 'integer' },
     booking_horizon_days: { type: 'integer' },
     // Kept in _source only (not indexed, no doc values): the schedule, windows and blocked ranges for slots.
