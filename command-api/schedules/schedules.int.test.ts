@@ -123,6 +123,7 @@ describe('schedules', () => {
       expect((await putOverride(admin, pro.id, '2020-05-02', { intervals: [] })).status).to.equal(200); // past: kept, not listed
       expect(await version(pro.id)).to.equal(before + 3);
       const listed = (await request(app()).get(`/professionals/${pro.id}/schedule`)).body.overrides;
+      expect(JSON.stringify(listed[0].intervals[0]), 'start before end, as written').to.equal('{"start":"10:00","end":"14:00"}');
       expect(listed).to.deep.equal([
         { date: '2030-05-01', intervals: [{ start: '10:00', end: '14:00' }] },
         { date: '2030-05-02', intervals: [] },

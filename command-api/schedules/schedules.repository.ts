@@ -28,7 +28,8 @@ export async function readStoredSchedule(db: Queryable, professionalId: string, 
   const row = schedule.rows[0];
   return {
     ...(row ? { weekly: row.weekly as StoredWeeklyInterval[], rules: toRules(row) } : {}),
-    overrides: overrides.rows,
+    // jsonb keeps no key order: answer { start, end } as written
+    overrides: overrides.rows.map((o) => ({ date: o.date, intervals: o.intervals.map(({ start, end }) => ({ start, end })) })),
   };
 }
 
