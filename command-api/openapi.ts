@@ -483,6 +483,8 @@ const schemas: Record<string, Json> = {
       minimum_notice_minutes: { type: 'integer', minimum: 0, maximum: 43200, default: 0 },
       booking_horizon_days: { type: 'integer', minimum: 1, maximum: 365, default: 365 },
       slot_step_minutes: { type: 'integer', minimum: 5, maximum: 240, default: 5, description: 'Starts fall on local wall-clock multiples of the step.' },
+      time_zone: { type: 'string', description: 'Optional, read-only: when sent (a GET answer sent back) it must be the professional’s own time zone.' },
+      overrides: { type: 'array', description: 'Optional and ignored: overrides are managed per date.' },
     },
     additionalProperties: false,
   },

@@ -41,13 +41,18 @@ export async function replaceSchedule(
   professionalId: string,
   weekly: StoredWeeklyInterval[],
   rules: BookingRules,
-): Promise<Result<ScheduleView, 'professional_not_found' | 'forbidden'>> {
+  timeZone?: string,
+): Promise<Result<ScheduleView, 'professional_not_found' | 'forbidden' | 'validation_error'>> {
   if (!mayManage(principal, professionalId)) return fail('forbidden', FORBIDDEN);
   return withTransaction(deps.pool, async (tx) => {
     // Under the booking lock: a booking being held sees the old schedule or the new one, never a mix.
     await lockProfessional(tx, professionalId);
     const professional = await findProfessional(tx, professionalId);
     if (!professional) return fail('professional_not_found');
+    if (timeZone !== undefined && timeZone !== professional.timeZone) {
+      const message = `time_zone is read-only here (${professional.timeZone}); change it with PATCH /professionals/${professionalId}`;
+      return fail('validation_error', message, [{ field: 'time_zone', message }]);
+    }
     await upsertSchedule(tx, professionalId, weekly, rules);
     await markSearchStale(deps.boss, tx, professionalId);
     deps.logger.info({ professional_id: professionalId }, 'schedule replaced');

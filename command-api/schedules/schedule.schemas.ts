@@ -53,9 +53,14 @@ export const scheduleBody = Joi.object({
   minimum_notice_minutes: Joi.number().strict().integer().min(0).max(43_200).default(0),
   booking_horizon_days: Joi.number().strict().integer().min(1).max(365).default(365),
   slot_step_minutes: Joi.number().strict().integer().min(5).max(240).default(5),
+  // What GET answers may be sent back unchanged: the time zone must then be the professional's own
+  // (it changes with PATCH /professionals/:id), and overrides are managed per date, so ignored here.
+  time_zone: Joi.string().max(64),
+  overrides: Joi.array(),
 }).required();
 
 export interface ScheduleBody {
+  time_zone?: string;
   weekly: Array<{ day: (typeof DAYS)[number]; start: string; end: string }>;
   buffer_before_minutes: number;
   buffer_after_minutes: number;

@@ -72,6 +72,19 @@ describe('schedules', () => {
       expect((await request(app()).get(`/professionals/${pro.id}/schedule`)).body).to.deep.equal(res.body);
     });
 
+    it('takes back what GET answered (overrides aside), but refuses another time zone with 400 naming time_zone', async () => {
+      const pro = await givenProfessional(system, { time_zone: 'Europe/London' });
+      expect((await putSchedule(admin, pro.id, { weekly: [{ day: 'monday', start: '09:00', end: '17:00' }], slot_step_minutes: 15 })).status).to.equal(200);
+      expect((await putOverride(admin, pro.id, '2030-05-01', { intervals: [] })).status).to.equal(200);
+      const read = (await request(app()).get(`/professionals/${pro.id}/schedule`)).body;
+      const again = await putSchedule(admin, pro.id, read);
+      expect(again.status).to.equal(200);
+      expect(again.body).to.deep.equal(read);
+      const moved = await putSchedule(admin, pro.id, { ...read, time_zone: 'Asia/Kathmandu' });
+      expect(moved.status).to.equal(400);
+      expect(moved.body.errors.map((e: { field: string }) => e.field)).to.deep.equal(['time_zone']);
+    });
+
     it('answers 403 for another professional’s schedule, 401 without a token and 404 for an unknown professional', async () => {
       const pro = await givenProfessional(system);
       const other = await system.token('professional', 'x', { professional_id: 'someone-else' });

@@ -51,7 +51,7 @@ export function schedulesRouter(deps: CommandDeps): Router {
       minimumNoticeMinutes: b.minimum_notice_minutes,
       bookingHorizonDays: b.booking_horizon_days,
       slotStepMinutes: b.slot_step_minutes,
-    });
+    }, b.time_zone);
     if (!result.ok) return sendFailure(res, result);
     res.json(scheduleView(result.value));
   });
