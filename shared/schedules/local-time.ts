@@ -30,14 +30,19 @@ export class ZoneOffsets {
 
   /** Offset (ms, east positive) in force at an instant. */
   offsetAt(instant: number): number {
+    return this.offsets[this.countUpTo(instant)]!;
+  }
+
+  /** How many transitions happen at or before the instant (binary search). */
+  private countUpTo(instant: number): number {
     let lo = 0;
-    let hi = this.transitions.length; // count of transitions <= instant
+    let hi = this.transitions.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       if (this.transitions[mid]! <= instant) lo = mid + 1;
       else hi = mid;
     }
-    return this.offsets[lo]!;
+    return lo;
   }
 
   /** Wall-clock milliseconds of an instant. */
@@ -52,6 +57,8 @@ export class ZoneOffsets {
    */
   toInstant(local: number): number {
     // Offsets never exceed ±18 h, so every candidate instant lies within a day of the wall-clock reading.
+    const near = this.countUpTo(local - DAY_MS);
+    if (near === this.countUpTo(local + DAY_MS)) return local - this.offsets[near]!; // no change nearby: one offset
     let earliest = Infinity;
     for (const offset of this.offsetsAround(local)) {
       const instant = local - offset;
@@ -78,7 +85,7 @@ export class ZoneOffsets {
   }
 
   private transitionsBetween(from: number, to: number): number[] {
-    return this.transitions.filter((t) => t > from && t <= to);
+    return this.transitions.slice(this.countUpTo(from), this.countUpTo(to));
   }
 
   /** The offset changes in (from, to]: when, and the offsets before and after. */
