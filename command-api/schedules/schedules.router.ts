@@ -12,7 +12,7 @@ import { overrideBody, overrideParams, scheduleBody, type ScheduleBody } from '.
 const SLUG = /^[A-Za-z0-9_-]{1,64}$/;
 const FORBIDDEN = 'Only an admin or this professional can change its schedule.';
 
-export function scheduleView(s: ScheduleView) {
+function scheduleView(s: ScheduleView) {
   return {
     time_zone: s.timeZone,
     weekly: s.weekly.map(({ day, start, end }) => ({ day, start, end })),

@@ -5,9 +5,9 @@ import type { QueryDeps } from '../deps.ts';
 import { sendFailure } from '../problems.ts';
 import { professionalSlots, type SlotsQuery } from './professional-slots.ts';
 
-export const MAX_SLOTS_SPAN_DAYS = 31;
+const MAX_SLOTS_SPAN_DAYS = 31;
 
-export const slotsParams = Joi.object({
+const slotsParams = Joi.object({
   id: Joi.string()
     .pattern(/^[A-Za-z0-9_-]{1,64}$/)
     .messages({ 'string.pattern.base': 'id must be 1–64 letters, digits, _ or -' }),

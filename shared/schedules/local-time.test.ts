@@ -1,7 +1,10 @@
 import { expect } from 'chai';
 import { Temporal } from 'temporal-polyfill';
 import { DAY_MS, MINUTE_MS } from './intervals.ts';
-import { formatClock, isoWeekday, localDay, localMinuteOfDay, parseClock, zoneOffsets } from './local-time.ts';
+import { isoWeekday, localMinuteOfDay, parseClock, zoneOffsets } from './local-time.ts';
+
+/** Days since 1970-01-01 of a date `YYYY-MM-DD`. */
+const localDay = (date: string) => Date.parse(`${date}T00:00:00Z`) / DAY_MS;
 
 const wall = (date: string, clock: string) => localDay(date) * DAY_MS + parseClock(clock)! * MINUTE_MS;
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
@@ -85,9 +88,8 @@ describe('local time', () => {
   describe('HH:MM clock times', () => {
     const valid: Array<[string, number]> = [['00:00', 0], ['09:05', 545], ['23:59', 1439], ['24:00', 1440]];
     for (const [text, minutes] of valid) {
-      it(`reads ${text} as ${minutes} and writes it back`, () => {
+      it(`reads ${text} as ${minutes}`, () => {
         expect(parseClock(text)).to.equal(minutes);
-        expect(formatClock(minutes)).to.equal(text);
       });
     }
     for (const text of ['24:01', '9:00', '09:60', '25:00', '0900', '09:00:00', '']) {

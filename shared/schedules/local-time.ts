@@ -120,11 +120,6 @@ export function zoneOffsets(timeZone: string): ZoneOffsets {
   return zone;
 }
 
-/** Days since 1970-01-01 of a local date `YYYY-MM-DD`. */
-export function localDay(date: string): number {
-  return Date.parse(`${date}T00:00:00Z`) / DAY_MS;
-}
-
 export function localDate(day: number): string {
   return new Date(day * DAY_MS).toISOString().slice(0, 10);
 }
@@ -134,16 +129,13 @@ export function isoWeekday(day: number): number {
   return (((day + 3) % 7) + 7) % 7 + 1;
 }
 
-/** `HH:MM` (00:00–24:00) ↔ minutes of the day. */
+/** Minutes of the day of `HH:MM` (00:00–24:00). */
 export function parseClock(value: string): number | undefined {
   const m = /^([01]\d|2[0-3]):([0-5]\d)$|^(24):(00)$/.exec(value);
   if (!m) return undefined;
   return Number(m[1] ?? m[3]) * 60 + Number(m[2] ?? m[4]);
 }
 
-export function formatClock(minutes: number): string {
-  return `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
-}
 
 /** Minute of the local day of an instant, or undefined when its local time has seconds. */
 export function localMinuteOfDay(zone: ZoneOffsets, instant: number): number | undefined {

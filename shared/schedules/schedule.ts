@@ -118,7 +118,7 @@ export function checkBookingRules(s: Schedule, r: BookingRequest): BookingRuleFa
 }
 
 /** The local wall-clock time of the start (whole minutes) is a multiple of the slot step. */
-export function onSlotGrid(s: Schedule, start: number): boolean {
+function onSlotGrid(s: Schedule, start: number): boolean {
   const minute = localMinuteOfDay(zoneOffsets(s.timeZone), start);
   return minute !== undefined && minute % s.rules.slotStepMinutes === 0;
 }

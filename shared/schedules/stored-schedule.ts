@@ -1,4 +1,4 @@
-import { formatClock, parseClock } from './local-time.ts';
+import { parseClock } from './local-time.ts';
 import { DAYS, DEFAULT_RULES, emptyWeek, type BookingRules, type Day, type LocalInterval, type Schedule } from './schedule.ts';
 
 /** How a schedule is written in the API and stored in PostgreSQL: local `HH:MM` wall-clock times. */
@@ -20,8 +20,7 @@ export interface StoredSchedule {
   overrides: StoredOverride[];
 }
 
-export const toLocalInterval = (i: StoredInterval): LocalInterval => ({ start: parseClock(i.start)!, end: parseClock(i.end)! });
-export const toStoredInterval = (i: LocalInterval): StoredInterval => ({ start: formatClock(i.start), end: formatClock(i.end) });
+const toLocalInterval = (i: StoredInterval): LocalInterval => ({ start: parseClock(i.start)!, end: parseClock(i.end)! });
 
 /** The schedule as the pure rules read it; a professional without one gets DEFAULT_RULES and no weekly hours. */
 export function scheduleFrom(timeZone: string, stored: Partial<StoredSchedule> | undefined): Schedule {
