@@ -5,6 +5,7 @@ import type { Redis } from '../shared/redis.ts';
 import type { CommandDeps } from './deps.ts';
 import { bookingsRouter } from './bookings/bookings.router.ts';
 import { professionalsRouter } from './professionals/professionals.router.ts';
+import { schedulesRouter } from './schedules/schedules.router.ts';
 import { webhooksRouter } from './webhooks/webhooks.router.ts';
 import { webhookEndpointsRouter } from './webhook-endpoints/webhook-endpoints.router.ts';
 import { openApiDocument } from './openapi.ts';
@@ -37,6 +38,7 @@ export function createApp(deps: CommandDeps, opts: CommandAppOptions = {}): Expr
     }),
   );
   app.use(professionalsRouter(deps));
+  app.use(schedulesRouter(deps));
   app.use(bookingsRouter(deps, { idempotencyLockSeconds: opts.idempotencyLockSeconds ?? 60 }));
   app.use(webhookEndpointsRouter(deps));
   return finishApp(app, deps.logger);

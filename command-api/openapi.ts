@@ -14,7 +14,7 @@ import { WEBHOOK_EVENT_TYPES } from './webhook-deliveries/event-types.ts';
 import { createEndpointBody, updateEndpointBody } from './webhook-endpoints/webhook-endpoints.schemas.ts';
 
 type Json = Record<string, unknown>;
-type Method = 'get' | 'post' | 'patch' | 'delete';
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 type Operation = Json & { responses: Record<string, Json> };
 
 export interface OpenApiDocument {
@@ -156,6 +156,7 @@ function jsonBody(schema: Json, opts: { required?: boolean; example?: unknown; d
 /** Codes every rate-limited route behind a bearer token can answer. */
 const AUTHED = ['unauthorized', 'rate_limited', 'internal_error', 'service_unavailable'];
 const MANAGE_AVAILABILITY: CodeSpec = ['forbidden', 'Only an admin or this professional can change its availability.'];
+const MANAGE_SCHEDULE: CodeSpec = ['forbidden', 'Only an admin or this professional can change its schedule.'];
 /** Codes of the JSON body parser (limit 100 kB). */
 const BODY = ['invalid_json', 'invalid_body', 'payload_too_large', 'unsupported_media_type'];
 
@@ -255,6 +256,69 @@ const S = {
       previous_secret_expires_at: instant('After a rotation: until then, deliveries carry a signature made with the previous secret too.'),
       created_at: instant('Creation time.'),
       updated_at: instant('Last change.'),
+    },
+    additionalProperties: false,
+  }),
+  Day: schemas.addRaw('Day', { type: 'string', enum: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] }),
+  LocalTime: schemas.addRaw('LocalTime', {
+    type: 'string',
+    pattern: '^([01]\\d|2[0-3]):[0-5]\\d$|^24:00$',
+    description: 'Local wall-clock time `HH:MM` in the professional’s time zone, 00:00–24:00 (24:00 = the next local midnight).',
+    examples: ['09:00'],
+  }),
+  LocalInterval: schemas.addRaw('LocalInterval', {
+    type: 'object',
+    required: ['start', 'end'],
+    properties: { start: ref('schemas', 'LocalTime'), end: { ...ref('schemas', 'LocalTime'), description: 'After `start`.' } },
+    additionalProperties: false,
+  }),
+  WeeklyInterval: schemas.addRaw('WeeklyInterval', {
+    type: 'object',
+    required: ['day', 'start', 'end'],
+    properties: { day: ref('schemas', 'Day'), start: ref('schemas', 'LocalTime'), end: ref('schemas', 'LocalTime') },
+    additionalProperties: false,
+  }),
+  ScheduleOverride: schemas.addRaw('ScheduleOverride', {
+    type: 'object',
+    required: ['date', 'intervals'],
+    properties: {
+      date: { type: 'string', format: 'date', description: 'Local date in the professional’s time zone.', examples: ['2030-12-24'] },
+      intervals: { type: 'array', items: ref('schemas', 'LocalInterval'), description: 'Replace that date’s weekly hours; `[]` = not available.' },
+    },
+    additionalProperties: false,
+  }),
+  ScheduleReplace: schemas.addRaw('ScheduleReplace', {
+    type: 'object',
+    required: ['weekly'],
+    properties: {
+      weekly: {
+        type: 'array',
+        items: ref('schemas', 'WeeklyInterval'),
+        maxItems: 336,
+        description: 'Intervals of one day may touch but never overlap.',
+      },
+      buffer_before_minutes: { type: 'integer', minimum: 0, maximum: 240, default: 0 },
+      buffer_after_minutes: { type: 'integer', minimum: 0, maximum: 240, default: 0 },
+      minimum_notice_minutes: { type: 'integer', minimum: 0, maximum: 43200, default: 0 },
+      booking_horizon_days: { type: 'integer', minimum: 1, maximum: 365, default: 365 },
+      slot_step_minutes: { type: 'integer', minimum: 5, maximum: 240, default: 5, description: 'Starts fall on local wall-clock multiples of the step.' },
+      time_zone: { type: 'string', description: 'Optional, read-only: when sent (a GET answer sent back) it must be the professional’s own time zone.' },
+      overrides: { type: 'array', description: 'Optional and ignored: overrides are managed per date.' },
+    },
+    additionalProperties: false,
+  }),
+  Schedule: schemas.addRaw('Schedule', {
+    type: 'object',
+    required: ['time_zone', 'weekly', 'buffer_before_minutes', 'buffer_after_minutes', 'minimum_notice_minutes', 'booking_horizon_days', 'slot_step_minutes', 'overrides'],
+    properties: {
+      time_zone: { type: 'string', description: 'The professional’s IANA time zone (read-only here; change it with PATCH /professionals/{id}).', examples: ['Africa/Accra'] },
+      weekly: { type: 'array', items: ref('schemas', 'WeeklyInterval') },
+      buffer_before_minutes: { type: 'integer' },
+      buffer_after_minutes: { type: 'integer' },
+      minimum_notice_minutes: { type: 'integer' },
+      booking_horizon_days: { type: 'integer' },
+      slot_step_minutes: { type: 'integer' },
+      overrides: { type: 'array', items: ref('schemas', 'ScheduleOverride'), description: 'Overrides of today (local) and later.' },
     },
     additionalProperties: false,
   }),
@@ -385,7 +449,7 @@ const paths: OpenApiDocument['paths'] = {
       description: [
         'Role `client`. Holds the slot as a `pending` booking until `hold_expires_at` (HOLD_MINUTES, 15 by default) and creates a Stripe PaymentIntent; confirm the payment with `payment.client_secret`. The booking becomes `confirmed` when Stripe reports the payment (webhook).',
         '',
-        'Price = `rate_per_minute × duration_minutes`. The interval `[start_time, start_time + duration)` must lie inside one availability window and overlap no `pending` or `confirmed` booking (enforced by the database as well).',
+        'Price = `rate_per_minute × duration_minutes`. The booking rules of the professional’s schedule apply in this order: `start_time` at least `minimum_notice_minutes` ahead (422 `inside_minimum_notice`), less than `booking_horizon_days` ahead (422 `beyond_booking_horizon`), its local wall-clock time a multiple of `slot_step_minutes` (422 `off_slot_grid`), `[start_time, start_time + duration)` inside available time: weekly hours (or that date’s override) and one-off windows (422 `outside_availability`), and its blocked range `[start − buffer_before, end + buffer_after)` overlapping no live booking’s blocked range (409 `slot_taken`, enforced by the database as well). `GET /search/professionals/{id}/slots` lists the starts that pass.',
         '',
         '**Idempotency** (per client and key, for 24 h): the header is checked before the body. A finished request with the same key and payload is replayed byte for byte (any status below 500) with `Idempotent-Replayed: true`; the same key with another payload answers 422 `idempotency_key_reused`; while the first request runs, 409 `idempotency_key_in_use`. A request that ended in 5xx releases its key so the retry runs again.',
       ].join('\n'),
@@ -410,6 +474,9 @@ const paths: OpenApiDocument['paths'] = {
             'idempotency_key_in_use',
             'outside_availability',
             'start_in_past',
+            'inside_minimum_notice',
+            'beyond_booking_horizon',
+            'off_slot_grid',
             'idempotency_key_reused',
             'payment_provider_error',
           ],
@@ -634,6 +701,75 @@ const paths: OpenApiDocument['paths'] = {
       responses: {
         '202': jsonResponse('Queued: the delivery is pending and due now.', ref('schemas', 'WebhookDelivery'), { headers: rateLimitHeaders() }),
         ...problemResponses([...AUTHED, MANAGE_WEBHOOKS, 'webhook_endpoint_not_found', 'webhook_delivery_not_found', ['webhook_endpoint_disabled', 'Enable the endpoint (PATCH status "enabled") before retrying its deliveries.']]),
+      },
+    },
+  },
+  '/professionals/{id}/schedule': {
+    get: {
+      tags: ['professionals'],
+      operationId: 'getSchedule',
+      summary: 'Read a professional’s schedule',
+      description: 'Public. Weekly hours in the professional’s time zone, the booking rules and the overrides of today and later. A professional who never set a schedule has no weekly hours, buffers 0, notice 0, horizon 365 days and step 5.',
+      security: [],
+      parameters: [professionalId, ref('parameters', 'XRequestId')],
+      responses: {
+        '200': jsonResponse('The schedule.', ref('schemas', 'Schedule'), { headers: rateLimitHeaders() }),
+        ...problemResponses(['professional_not_found', 'rate_limited', 'internal_error']),
+      },
+    },
+    put: {
+      tags: ['professionals'],
+      operationId: 'replaceSchedule',
+      summary: 'Replace a professional’s schedule',
+      description: 'An `admin`, or the professional itself. Replaces weekly hours and rules (omitted rules take their defaults) in one transaction; overrides are kept. Bookings already made stay. Search is updated shortly after.',
+      security: bearer,
+      parameters: [professionalId, ref('parameters', 'XRequestId')],
+      requestBody: jsonBody(ref('schemas', 'ScheduleReplace'), {
+        example: {
+          weekly: [
+            { day: 'monday', start: '09:00', end: '12:30' },
+            { day: 'monday', start: '13:30', end: '17:00' },
+          ],
+          buffer_before_minutes: 0,
+          buffer_after_minutes: 15,
+          minimum_notice_minutes: 120,
+          booking_horizon_days: 90,
+          slot_step_minutes: 30,
+        },
+      }),
+      responses: {
+        '200': jsonResponse('The schedule now in force.', ref('schemas', 'Schedule'), { headers: rateLimitHeaders() }),
+        ...problemResponses(['validation_error', ...BODY, ...AUTHED, MANAGE_SCHEDULE, 'professional_not_found']),
+      },
+    },
+  },
+  '/professionals/{id}/schedule/overrides/{date}': {
+    put: {
+      tags: ['professionals'],
+      operationId: 'putScheduleOverride',
+      summary: 'Replace one local date’s hours',
+      description: 'An `admin`, or the professional itself. The intervals replace that date’s weekly hours (`[]` = not available that day); one-off windows still add to them.',
+      security: bearer,
+      parameters: [professionalId, idParam('date', { type: 'string', format: 'date' }, 'A real local date `YYYY-MM-DD`.'), ref('parameters', 'XRequestId')],
+      requestBody: jsonBody(
+        { type: 'object', required: ['intervals'], properties: { intervals: { type: 'array', items: ref('schemas', 'LocalInterval'), maxItems: 48 } }, additionalProperties: false },
+        { example: { intervals: [{ start: '10:00', end: '14:00' }] } },
+      ),
+      responses: {
+        '200': jsonResponse('The override.', ref('schemas', 'ScheduleOverride'), { headers: rateLimitHeaders() }),
+        ...problemResponses(['validation_error', ...BODY, ...AUTHED, MANAGE_SCHEDULE, 'professional_not_found']),
+      },
+    },
+    delete: {
+      tags: ['professionals'],
+      operationId: 'deleteScheduleOverride',
+      summary: 'Back to the weekly hours on that date',
+      description: 'An `admin`, or the professional itself. 204 whether or not the date had an override.',
+      security: bearer,
+      parameters: [professionalId, idParam('date', { type: 'string', format: 'date' }, 'A real local date `YYYY-MM-DD`.'), ref('parameters', 'XRequestId')],
+      responses: {
+        '204': { description: 'The date follows the weekly hours.', headers: { ...commonHeaders(), ...rateLimitHeaders() } },
+        ...problemResponses(['validation_error', ...AUTHED, MANAGE_SCHEDULE, 'professional_not_found']),
       },
     },
   },

@@ -2,12 +2,14 @@ import { problemSchema } from '../shared/api-shapes.ts';
 import { parametersOf, SchemaRegistry } from '../shared/http/openapi.ts';
 import { getProfessionalParams } from './search/get-professional.route.ts';
 import { searchQuerySchema } from './search/search-query.ts';
-import { professionalDetailSchema, searchPageSchema } from './search/search.schemas.ts';
+import { professionalDetailSchema, searchPageSchema, slotsSchema } from './search/search.schemas.ts';
+import { slotsParams, slotsQuerySchema } from './search/professional-slots.route.ts';
 
 /** Every request and response schema below is generated from the joi schema the code validates with. */
 const schemas = new SchemaRegistry();
 const SearchPage = schemas.add('SearchPage', searchPageSchema, 'output');
 const ProfessionalDetail = schemas.add('ProfessionalDetail', professionalDetailSchema, 'output');
+const Slots = schemas.add('Slots', slotsSchema, 'output');
 schemas.add('Problem', problemSchema, 'output');
 
 const problem = (description: string, headers: Record<string, object> = {}) => ({
@@ -79,6 +81,25 @@ export const openApiDocument = {
             content: { 'application/json': { schema: ProfessionalDetail } },
           },
           '400': problem('Invalid id (code `validation_error`)'),
+          '404': problem('No active professional has this id (code `professional_not_found`)'),
+          ...errors,
+        },
+      },
+    },
+    '/search/professionals/{id}/slots': {
+      get: {
+        operationId: 'getProfessionalSlots',
+        summary: 'Bookable starts of one professional',
+        description:
+          'Every start in `[from, to)` that `POST /bookings` would accept now for this duration, ascending: on the professional’s local slot grid, after the minimum notice, before the booking horizon, inside weekly hours (or a date’s override) or a one-off window, and clear of other bookings with the buffers. Answered from the read model (fresh within about a second of a change), over the whole booking horizon. Not cached.',
+        parameters: [...parametersOf(slotsParams, 'path'), ...parametersOf(slotsQuerySchema, 'query')],
+        responses: {
+          '200': {
+            description: 'The slots',
+            headers: rateLimitHeaders,
+            content: { 'application/json': { schema: Slots } },
+          },
+          '400': problem('Invalid parameter, named in `errors` (code `validation_error`)'),
           '404': problem('No active professional has this id (code `professional_not_found`)'),
           ...errors,
         },

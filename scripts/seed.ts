@@ -19,6 +19,17 @@ export function prng(seed: number): () => number {
 
 export interface SeedProfessional extends Omit<ProfessionalProfile, 'active'> {
   windows: Array<{ start: Date; end: Date }>;
+  /** Weekly hours and rules in the professional's time zone (DESIGN 3.2); absent = defaults. */
+  schedule?: SeedSchedule;
+}
+
+export interface SeedSchedule {
+  weekly: Array<{ day: string; start: string; end: string }>;
+  buffer_before_minutes: number;
+  buffer_after_minutes: number;
+  minimum_notice_minutes: number;
+  booking_horizon_days: number;
+  slot_step_minutes: number;
 }
 
 const ACCRA = { lat: 5.6037, long: -0.187 };
@@ -42,8 +53,8 @@ export function pro1(today: Date): SeedProfessional {
   };
 }
 
-/** A few hundred professionals scattered within ~25 km of central Accra. */
-export function accraProfessionals(count: number, today: Date): SeedProfessional[] {
+/** A few hundred professionals scattered within ~25 km of central Accra, with weekly hours in Africa/Accra. */
+export function accraProfessionals(count: number): SeedProfessional[] {
   const random = prng(20250821);
   return Array.from({ length: count }, (_, i) => {
     const distanceKm = 25 * Math.sqrt(random());
@@ -61,9 +72,37 @@ export function accraProfessionals(count: number, today: Date): SeedProfessional
       long: round6(ACCRA.long + (distanceKm / (111.32 * Math.cos((ACCRA.lat * Math.PI) / 180))) * Math.sin(bearing)),
       travelModes: modes.length > 0 ? modes : ['car'],
       timeZone: 'Africa/Accra',
-      windows: dailyWindows(today, 14, startHour, startHour + 4 + Math.floor(random() * 5)).filter(() => random() < 0.7),
+      windows: [],
+      schedule: weeklySchedule(random, startHour),
     };
   });
+}
+
+const pick = <T>(random: () => number, items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+const clock = (hour: number) => `${String(hour).padStart(2, '0')}:00`;
+
+/** Working hours as tradespeople keep them in Accra: weekdays, often a lunch break, a short Saturday. */
+function weeklySchedule(random: () => number, startHour: number): SeedSchedule {
+  const endHour = startHour + 7 + Math.floor(random() * 3);
+  const lunch = random() < 0.5;
+  const weekdays = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'];
+  const weekly = weekdays.flatMap((day) =>
+    lunch
+      ? [
+          { day, start: clock(startHour), end: '12:00' },
+          { day, start: '13:00', end: clock(endHour) },
+        ]
+      : [{ day, start: clock(startHour), end: clock(endHour) }],
+  );
+  if (random() < 0.6) weekly.push({ day: 'saturday', start: clock(startHour + 1), end: clock(startHour + 5) });
+  return {
+    weekly,
+    buffer_before_minutes: pick(random, [0, 0, 10, 15]),
+    buffer_after_minutes: pick(random, [0, 15, 30]),
+    minimum_notice_minutes: pick(random, [0, 60, 120, 1440]),
+    booking_horizon_days: pick(random, [30, 60, 90, 365]),
+    slot_step_minutes: pick(random, [15, 30, 30, 60]),
+  };
 }
 
 function dailyWindows(today: Date, days: number, fromHourUtc: number, toHourUtc: number): Array<{ start: Date; end: Date }> {
@@ -77,28 +116,34 @@ function dailyWindows(today: Date, days: number, fromHourUtc: number, toHourUtc:
 const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
 
 /** Inserts what is missing and nothing else: running it twice changes nothing. */
-export async function seed(pool: ReturnType<typeof createPool>, boss: PgBoss, opts: { count?: number; today?: Date } = {}): Promise<{ professionals: number; windows: number }> {
+export async function seed(
+  pool: ReturnType<typeof createPool>,
+  boss: PgBoss,
+  opts: { count?: number; today?: Date } = {},
+): Promise<{ professionals: number; windows: number; schedules: number }> {
   const today = opts.today ?? new Date();
-  const all = [pro1(today), ...accraProfessionals(opts.count ?? 300, today)];
+  const all = [pro1(today), ...accraProfessionals(opts.count ?? 300)];
   let professionals = 0;
   let windows = 0;
+  let schedules = 0;
   for (let i = 0; i < all.length; i += 50) {
     await withTransaction(pool, async (tx) => {
       for (const p of all.slice(i, i + 50)) {
         const added = await seedOne(tx, p);
         professionals += added.professional ? 1 : 0;
         windows += added.windows;
-        if (added.professional || added.windows > 0) {
+        schedules += added.schedule ? 1 : 0;
+        if (added.professional || added.windows > 0 || added.schedule) {
           await tx.query(`UPDATE professionals SET search_version = search_version + 1 WHERE id = $1`, [p.id]);
           await enqueueReadModelSync(boss, tx, p.id);
         }
       }
     });
   }
-  return { professionals, windows };
+  return { professionals, windows, schedules };
 }
 
-async function seedOne(tx: PoolClient, p: SeedProfessional): Promise<{ professional: boolean; windows: number }> {
+async function seedOne(tx: PoolClient, p: SeedProfessional): Promise<{ professional: boolean; windows: number; schedule: boolean }> {
   const inserted = await tx.query(
     `INSERT INTO professionals (id, name, category, rate_per_minute, currency, lat, long, travel_modes, time_zone)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
@@ -114,7 +159,16 @@ async function seedOne(tx: PoolClient, p: SeedProfessional): Promise<{ professio
     );
     windows += added.rowCount ?? 0;
   }
-  return { professional: inserted.rowCount === 1, windows };
+  const s = p.schedule;
+  const schedule = s
+    ? await tx.query(
+        `INSERT INTO schedules (professional_id, weekly, buffer_before_minutes, buffer_after_minutes, minimum_notice_minutes,
+                                booking_horizon_days, slot_step_minutes)
+         VALUES ($1, $2::jsonb, $3, $4, $5, $6, $7) ON CONFLICT (professional_id) DO NOTHING`,
+        [p.id, JSON.stringify(s.weekly), s.buffer_before_minutes, s.buffer_after_minutes, s.minimum_notice_minutes, s.booking_horizon_days, s.slot_step_minutes],
+      )
+    : undefined;
+  return { professional: inserted.rowCount === 1, windows, schedule: schedule?.rowCount === 1 };
 }
 
 export async function runSeed(config: Config, logger: Logger): Promise<void> {
@@ -123,7 +177,7 @@ export async function runSeed(config: Config, logger: Logger): Promise<void> {
   try {
     await startBoss(boss);
     const result = await seed(pool, boss);
-    logger.info(result, result.professionals + result.windows > 0 ? 'demo data seeded' : 'demo data already present');
+    logger.info(result, result.professionals + result.windows + result.schedules > 0 ? 'demo data seeded' : 'demo data already present');
   } finally {
     await boss.stop({ graceful: false });
     await pool.end();

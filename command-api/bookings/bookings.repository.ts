@@ -1,4 +1,5 @@
 import type { Queryable } from '../../shared/db/pool.ts';
+import type { Interval } from '../../shared/schedules/intervals.ts';
 
 export type BookingStatus = 'pending' | 'confirmed' | 'cancelled' | 'expired';
 
@@ -8,6 +9,9 @@ export interface Booking {
   clientId: string;
   startTime: Date;
   endTime: Date;
+  /** [start − buffer_before, end + buffer_after) with the buffers of booking time */
+  blockedStart: Date;
+  blockedEnd: Date;
   status: BookingStatus;
   priceAmount: number;
   currency: string;
@@ -33,9 +37,10 @@ export interface BookableProfessional {
   active: boolean;
   ratePerMinute: number;
   currency: string;
+  timeZone: string;
 }
 
-const COLUMNS = `id, professional_id, client_id, start_time, end_time, status, price_amount, currency, payment_intent_id,
+const COLUMNS = `id, professional_id, client_id, start_time, end_time, blocked_start, blocked_end, status, price_amount, currency, payment_intent_id,
   hold_expires_at, idempotency_key, contact_email, payment_error, refund_id, refund_amount, refund_status, refunded_at,
   cancellation_reason, confirmed_at, cancelled_at, expired_at, created_at, updated_at`;
 
@@ -47,6 +52,8 @@ export function toBooking(r: any): Booking {
     clientId: r.client_id,
     startTime: r.start_time,
     endTime: r.end_time,
+    blockedStart: r.blocked_start,
+    blockedEnd: r.blocked_end,
     status: r.status,
     priceAmount: r.price_amount,
     currency: r.currency,
@@ -97,17 +104,32 @@ export async function supersedeIdempotencyKey(db: Queryable, bookingId: string):
 }
 
 export async function findBookableProfessional(db: Queryable, id: string): Promise<BookableProfessional | undefined> {
-  const { rows } = await db.query(`SELECT id, active, rate_per_minute, currency FROM professionals WHERE id = $1`, [id]);
+  const { rows } = await db.query(`SELECT id, active, rate_per_minute, currency, time_zone FROM professionals WHERE id = $1`, [id]);
   const r = rows[0];
-  return r ? { id: r.id, active: r.active, ratePerMinute: r.rate_per_minute, currency: r.currency } : undefined;
+  return r ? { id: r.id, active: r.active, ratePerMinute: r.rate_per_minute, currency: r.currency, timeZone: r.time_zone } : undefined;
 }
 
-export async function insideOneAvailability(db: Queryable, professionalId: string, start: Date, end: Date): Promise<boolean> {
-  const { rowCount } = await db.query(
-    `SELECT 1 FROM availabilities WHERE professional_id = $1 AND start_time <= $2 AND end_time >= $3 LIMIT 1`,
-    [professionalId, start, end],
+const toIntervals = (rows: Array<{ s: string; e: string }>): Interval[] => rows.map((r) => ({ start: Number(r.s), end: Number(r.e) }));
+
+/** One-off availability windows intersecting [from, to), in epoch ms. */
+export async function windowsBetween(db: Queryable, professionalId: string, from: Date, to: Date): Promise<Interval[]> {
+  const { rows } = await db.query<{ s: string; e: string }>(
+    `SELECT (extract(epoch FROM start_time) * 1000)::bigint AS s, (extract(epoch FROM end_time) * 1000)::bigint AS e
+     FROM availabilities WHERE professional_id = $1 AND end_time > $2 AND start_time < $3`,
+    [professionalId, from, to],
   );
-  return (rowCount ?? 0) > 0;
+  return toIntervals(rows);
+}
+
+/** Blocked ranges of live bookings intersecting [from, to), in epoch ms. */
+export async function liveBlockedRanges(db: Queryable, professionalId: string, from: Date, to: Date): Promise<Interval[]> {
+  const { rows } = await db.query<{ s: string; e: string }>(
+    `SELECT (extract(epoch FROM blocked_start) * 1000)::bigint AS s, (extract(epoch FROM blocked_end) * 1000)::bigint AS e
+     FROM bookings WHERE professional_id = $1 AND status IN ('pending', 'confirmed')
+       AND tstzrange(blocked_start, blocked_end, '[)') && tstzrange($2, $3, '[)')`,
+    [professionalId, from, to],
+  );
+  return toIntervals(rows);
 }
 
 export async function overlapsLiveBooking(db: Queryable, professionalId: string, start: Date, end: Date): Promise<boolean> {
@@ -129,6 +151,7 @@ export async function insertPendingBooking(
     clientId: string;
     start: Date;
     end: Date;
+    blocked: { start: Date; end: Date };
     priceAmount: number;
     currency: string;
     holdMinutes: number;
@@ -137,11 +160,24 @@ export async function insertPendingBooking(
   },
 ): Promise<Booking> {
   const { rows } = await db.query(
-    `INSERT INTO bookings (id, professional_id, client_id, start_time, end_time, status, price_amount, currency,
-                           hold_expires_at, idempotency_key, contact_email)
-     VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, now() + make_interval(secs => $8::double precision * 60), $9, $10)
+    `INSERT INTO bookings (id, professional_id, client_id, start_time, end_time, blocked_start, blocked_end, status, price_amount,
+                           currency, hold_expires_at, idempotency_key, contact_email)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, now() + make_interval(secs => $10::double precision * 60), $11, $12)
      RETURNING ${COLUMNS}`,
-    [b.id, b.professionalId, b.clientId, b.start, b.end, b.priceAmount, b.currency, b.holdMinutes, b.idempotencyKey, b.contactEmail],
+    [
+      b.id,
+      b.professionalId,
+      b.clientId,
+      b.start,
+      b.end,
+      b.blocked.start,
+      b.blocked.end,
+      b.priceAmount,
+      b.currency,
+      b.holdMinutes,
+      b.idempotencyKey,
+      b.contactEmail,
+    ],
   );
   return toBooking(rows[0]);
 }

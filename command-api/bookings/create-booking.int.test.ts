@@ -72,7 +72,7 @@ describe('POST /bookings', () => {
       [addMinutes(s, 30), 60],
       [addMinutes(s, 15), 30],
       [addMinutes(s, -0), 120],
-      [addMinutes(s, 25), 15], // every interval contains minute 30: whichever comes first, the others conflict
+      [addMinutes(s, 40), 15], // every pair overlaps, so exactly one can win whatever the order
     ] as const;
     const responses = await Promise.all(
       intervals.map(async ([start, minutes]) =>

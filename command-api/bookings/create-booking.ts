@@ -1,9 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { pgErrorInfo, withTransaction } from '../../shared/db/pool.ts';
+import { pgErrorInfo, withTransaction, type Queryable } from '../../shared/db/pool.ts';
 import { lockProfessional } from '../../shared/db/advisory-lock.ts';
 import { fail, ok, type Result } from '../../shared/errors.ts';
 import { enqueue, QUEUES } from '../../shared/queue.ts';
+import { DAY_MS, type Interval } from '../../shared/schedules/intervals.ts';
+import { localDate } from '../../shared/schedules/local-time.ts';
+import { blockedRange, checkBookingRules, type BookingRuleFailure } from '../../shared/schedules/schedule.ts';
+import { scheduleFrom } from '../../shared/schedules/stored-schedule.ts';
 import type { CommandDeps } from '../deps.ts';
+import { readStoredSchedule } from '../schedules/schedules.repository.ts';
 import { markSearchStale } from '../search-sync.ts';
 import { cancelPaymentIntent } from '../payments/cancel-payment-intent.ts';
 import { recordBookingEvent } from '../webhook-deliveries/record-event.ts';
@@ -13,9 +18,10 @@ import {
   findBookableProfessional,
   findBookingByIdempotencyKey,
   insertPendingBooking,
-  insideOneAvailability,
-  overlapsLiveBooking,
+  liveBlockedRanges,
+  windowsBetween,
   supersedeIdempotencyKey,
+  type BookableProfessional,
   type Booking,
 } from './bookings.repository.ts';
 
@@ -31,8 +37,7 @@ export interface CreateBookingInput {
 export type CreateBookingFailure =
   | 'professional_not_found'
   | 'start_in_past'
-  | 'outside_availability'
-  | 'slot_taken'
+  | BookingRuleFailure
   | 'payment_provider_error';
 
 export interface CreatedBooking {
@@ -99,9 +104,11 @@ async function holdSlot(deps: CommandDeps, input: CreateBookingInput): Promise<H
 
       const professional = await findBookableProfessional(tx, input.professionalId);
       if (!professional || !professional.active) return fail('professional_not_found');
-      if (input.start.getTime() <= (deps.now?.() ?? new Date()).getTime()) return fail('start_in_past');
-      if (!(await insideOneAvailability(tx, professional.id, input.start, end))) return fail('outside_availability');
-      if (await overlapsLiveBooking(tx, professional.id, input.start, end)) return fail('slot_taken');
+      const now = (deps.now?.() ?? new Date()).getTime();
+      if (input.start.getTime() <= now) return fail('start_in_past');
+      const rules = await checkScheduleRules(tx, professional, input.start, end, now);
+      if (!rules.ok) return rules;
+      const blocked = rules.value;
 
       const booking = await insertPendingBooking(tx, {
         id: randomUUID(),
@@ -109,6 +116,7 @@ async function holdSlot(deps: CommandDeps, input: CreateBookingInput): Promise<H
         clientId: input.clientId,
         start: input.start,
         end,
+        blocked: { start: new Date(blocked.start), end: new Date(blocked.end) },
         priceAmount: professional.ratePerMinute * input.durationMinutes,
         currency: professional.currency,
         holdMinutes: deps.config.booking.holdMinutes,
@@ -125,6 +133,31 @@ async function holdSlot(deps: CommandDeps, input: CreateBookingInput): Promise<H
     if (code === '23P01' && constraint === 'bookings_no_double_booking') return fail('slot_taken');
     throw err;
   }
+}
+
+/**
+ * The booking rules of DESIGN 3.2 for [start, end), read under the professional's lock; on success the
+ * range the booking blocks (its buffers included).
+ */
+export async function checkScheduleRules(
+  tx: Queryable,
+  professional: BookableProfessional,
+  start: Date,
+  end: Date,
+  now: number,
+): Promise<Result<Interval, BookingRuleFailure>> {
+  // Overrides are keyed by local date: those from two days before the start cover every time zone.
+  const stored = await readStoredSchedule(tx, professional.id, localDate(Math.floor(start.getTime() / DAY_MS) - 2));
+  const schedule = scheduleFrom(professional.timeZone, stored);
+  const blocked = blockedRange(schedule.rules, start.getTime(), end.getTime());
+  const refused = checkBookingRules(schedule, {
+    start: start.getTime(),
+    end: end.getTime(),
+    now,
+    windows: await windowsBetween(tx, professional.id, start, end),
+    blocked: await liveBlockedRanges(tx, professional.id, new Date(blocked.start), new Date(blocked.end)),
+  });
+  return refused ? fail(refused) : ok(blocked);
 }
 
 async function releaseSlot(deps: CommandDeps, bookingId: string): Promise<void> {

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import ICAL from 'ical.js';
+import { Temporal } from 'temporal-polyfill';
 import { calendarInvite, confirmationMessage, formatInterval, formatPrice, type ConfirmedBooking } from './confirmation-message.ts';
 
 const FROM = 'Bookings <bookings@mail.example>';
@@ -54,20 +55,51 @@ describe('confirmation message', () => {
   });
 
   describe('calendarInvite', () => {
-    it('is an iCalendar REQUEST whose event has a stable UID, UTC times and the confirmation as DTSTAMP', () => {
+    it('is an iCalendar REQUEST whose event has a stable UID, local times with their VTIMEZONE and the confirmation as DTSTAMP', () => {
       const booking = aConfirmedBooking();
-      const { calendar, vevent, event } = parseEvent(calendarInvite(booking, FROM));
+      const ics = calendarInvite(booking, FROM);
+      const { calendar, vevent, event } = parseEvent(ics);
       expect(calendar.getFirstPropertyValue('method')).to.equal('REQUEST');
       expect(calendar.getFirstPropertyValue('version')).to.equal('2.0');
       expect(event.uid).to.equal(`booking-${booking.id}@mail.example`);
-      expect(event.startDate.toJSDate().toISOString()).to.equal('2026-03-03T10:00:00.000Z');
-      expect(event.endDate.toJSDate().toISOString()).to.equal('2026-03-03T11:30:00.000Z');
-      expect(event.startDate.zone.tzid).to.equal('UTC');
+      expect(ics).to.include('DTSTART;TZID=Africa/Accra:20260303T100000');
+      expect(calendar.getFirstSubcomponent('vtimezone')!.getFirstPropertyValue('tzid')).to.equal('Africa/Accra');
       expect((vevent.getFirstPropertyValue('dtstamp') as ICAL.Time).toJSDate().toISOString()).to.equal('2026-03-01T08:15:00.000Z');
+      expect(event.description).to.include('10:00–11:30 UTC');
       expect(event.summary).to.equal('Appointment with Ama Mensah');
       expect(event.organizer).to.equal('mailto:bookings@mail.example');
       expect(event.attendees.map((a) => String(a.getFirstValue()).toLowerCase())).to.deep.equal(['mailto:alice@example.com']);
     });
+
+    const zoned: Array<[zone: string, start: string, written: string]> = [
+      ['Europe/London', '2027-03-28T09:00:00Z', ';TZID=Europe/London:20270328T100000'], // the first day of BST
+      ['Europe/London', '2027-10-31T00:15:00Z', ';TZID=Europe/London:20271031T011500'], // the first 01:15 of the repeated hour (BST)
+      ['America/New_York', '2027-11-07T06:30:00Z', ':20271107T063000Z'], // the second 01:30 (EST): only UTC says which
+      ['America/New_York', '2027-11-07T07:30:00Z', ';TZID=America/New_York:20271107T023000'],
+      ['Australia/Lord_Howe', '2027-10-02T16:00:00Z', ';TZID=Australia/Lord_Howe:20271003T030000'], // after the 30-minute shift
+      ['Asia/Kathmandu', '2027-06-01T03:15:00Z', ';TZID=Asia/Kathmandu:20270601T090000'], // +05:45
+    ];
+    for (const [zone, start, written] of zoned) {
+      it(`writes ${start} in ${zone} as DTSTART${written}, which a calendar reads back as the same instant`, () => {
+        const begin = new Date(start);
+        const booking = aConfirmedBooking({ startTime: begin, endTime: new Date(begin.getTime() + 30 * 60_000), professional: { name: 'Ama', timeZone: zone } });
+        const ics = calendarInvite(booking, FROM);
+        expect(ics).to.include(`DTSTART${written}\r\n`);
+        const { calendar, event } = parseEvent(ics);
+        const vtimezone = calendar.getFirstSubcomponent('vtimezone');
+        if (!vtimezone) return expect(event.startDate.toJSDate().toISOString()).to.equal(begin.toISOString());
+        // RFC 5545: a repeated local time is its first occurrence (ical.js would take the second one, so Temporal reads it here).
+        const local = written.slice(written.indexOf(':') + 1);
+        const plain = Temporal.PlainDateTime.from(`${local.slice(0, 4)}-${local.slice(4, 6)}-${local.slice(6, 8)}T${local.slice(9, 11)}:${local.slice(11, 13)}`);
+        expect(plain.toZonedDateTime(zone, { disambiguation: 'earlier' }).epochMilliseconds).to.equal(begin.getTime());
+        expect(vtimezone.getFirstPropertyValue('tzid')).to.equal(zone);
+        if (plain.toZonedDateTime(zone, { disambiguation: 'later' }).epochMilliseconds !== begin.getTime()) return; // repeated: see above
+        const startDate = event.startDate;
+        startDate.zone = new ICAL.Timezone(vtimezone);
+        const offsetAtStart = startDate.utcOffset() * 1000;
+        expect(offsetAtStart, 'the VTIMEZONE gives the offset in force').to.equal(Temporal.Instant.fromEpochMilliseconds(begin.getTime()).toZonedDateTimeISO(zone).offsetNanoseconds / 1e6);
+      });
+    }
 
     it('uses CRLF line endings and folds lines at 75 octets without splitting a character', () => {
       const name = `Ama Mensah-Ödegaard, plumbing; heating & ${'ü'.repeat(60)}`;

@@ -1,5 +1,8 @@
 import ical, { ICalAttendeeRole, ICalAttendeeStatus, ICalCalendarMethod, ICalEventStatus } from 'ical-generator';
 import type { SendMailOptions } from 'nodemailer';
+import { Temporal } from 'temporal-polyfill';
+import { zoneOffsets } from '../../shared/schedules/local-time.ts';
+import { vtimezone } from './vtimezone.ts';
 
 export interface ConfirmedBooking {
   id: string;
@@ -46,14 +49,28 @@ function mailAddress(from: string): { name: string; email: string } {
  */
 export function calendarInvite(b: ConfirmedBooking, from: string): string {
   const calendar = ical({ prodId: { company: 'booking-marketplace', product: 'bookings', language: 'EN' }, method: ICalCalendarMethod.REQUEST });
+  // Times in the professional's zone (DTSTART;TZID=…) with the zone's VTIMEZONE; the description repeats them in UTC.
+  const timeZone = b.professional.timeZone;
+  // A local time in a repeated hour means its first occurrence (RFC 5545 3.3.5): a booking in the second
+  // one is written in UTC instead, so no calendar can place it an hour early.
+  const zone = zoneOffsets(timeZone);
+  const readsBack = (d: Date) => zone.toInstant(zone.toLocal(d.getTime())) === d.getTime();
+  const local = readsBack(b.startTime) && readsBack(b.endTime);
+  const zoned = (d: Date) => (local ? Temporal.Instant.fromEpochMilliseconds(d.getTime()).toZonedDateTimeISO(timeZone) : d);
+  if (local) calendar.timezone({ name: null, generator: (name) => vtimezone(name, b.startTime.getTime()) });
   calendar.createEvent({
+    timezone: local ? timeZone : null,
     id: `booking-${b.id}@${mailDomain(from)}`,
     sequence: 0,
     stamp: b.confirmedAt,
-    start: b.startTime,
-    end: b.endTime,
+    start: zoned(b.startTime),
+    end: zoned(b.endTime),
     summary: `Appointment with ${b.professional.name}`,
-    description: `Booking ${b.id} with ${b.professional.name}. Price: ${formatPrice(b.priceAmount, b.currency)}.`,
+    description: [
+      `Booking ${b.id} with ${b.professional.name}.`,
+      `When: ${formatInterval(b.startTime, b.endTime, timeZone)} (${timeZone}); ${formatInterval(b.startTime, b.endTime, 'UTC')}.`,
+      `Price: ${formatPrice(b.priceAmount, b.currency)}.`,
+    ].join(' '),
     status: ICalEventStatus.CONFIRMED,
     organizer: mailAddress(from),
     attendees: [{ email: b.contactEmail, role: ICalAttendeeRole.REQ, status: ICalAttendeeStatus.ACCEPTED, rsvp: false }],

@@ -6,7 +6,7 @@ import {
   confirmBooking,
   findBooking,
   markRefundRequested,
-  overlapsLiveBooking,
+  liveBlockedRanges,
   recordRefund,
   type Booking,
 } from '../bookings/bookings.repository.ts';
@@ -77,7 +77,7 @@ async function settle(
   }
   if (booking.refundStatus !== null) return { refund: booking }; // decided by an earlier attempt
   const slotFree =
-    booking.status === 'expired' && !opts.slotTaken && !(await overlapsLiveBooking(tx, booking.professionalId, booking.startTime, booking.endTime));
+    booking.status === 'expired' && !opts.slotTaken && (await liveBlockedRanges(tx, booking.professionalId, booking.blockedStart, booking.blockedEnd)).length === 0;
   if (slotFree) return confirm(deps, tx, eventId, booking, 'expired');
   await markRefundRequested(tx, booking.id, intent.amount_received || booking.priceAmount);
   return { refund: booking };

@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { startTestSystem, type TestSystem } from '../../scripts/testing/system.ts';
 import { eventually } from '../../scripts/testing/builders.ts';
-import type { ProfessionalDocument } from '../../shared/search/professional-document.ts';
+import { FREE_RANGES_MARGIN_DAYS, type ProfessionalDocument } from '../../shared/search/professional-document.ts';
+import { professionalsWithScheduleDue } from './free-ranges-refresh.repository.ts';
 import { syncProfessionals } from '../../shared/search/sync-professionals.ts';
 import { refreshFreeRanges } from './free-ranges-refresh.ts';
 
@@ -23,7 +24,7 @@ describe('free ranges refresh (indexer)', function () {
     system = await startTestSystem({ indexerWorkers: true });
     db = testPool(system.databaseUrl, 2);
     now = Date.now();
-    horizonEnd = now + system.config.search.horizonDays * DAY;
+    horizonEnd = now + (system.config.search.horizonDays + FREE_RANGES_MARGIN_DAYS) * DAY;
   });
   after(async () => {
     await db.end();
@@ -71,5 +72,43 @@ describe('free ranges refresh (indexer)', function () {
     await eventually(async () => (await doc('far')).free_ranges.length === 1);
     expect((await doc('far')).free_ranges[0]!.gte).to.equal(new Date(horizonEnd - 30 * MINUTE).toISOString());
     expect(await doc('untouched'), 'no reason to re-sync').to.deep.equal(untouchedBefore);
+  });
+
+  it('re-syncs each professional with weekly hours once a day, spread over the hours, and no one else', async () => {
+    const scheduled = Array.from({ length: 30 }, (_, i) => `weekly_${i}`);
+    for (const id of [...scheduled, 'no_schedule', 'empty_schedule']) await professional(id, []);
+    for (const id of scheduled) {
+      await db.query(`INSERT INTO schedules (professional_id, weekly) VALUES ($1, $2::jsonb)`, [id, JSON.stringify([{ day: 'monday', start: '09:00', end: '17:00' }])]);
+    }
+    await db.query(`INSERT INTO schedules (professional_id, weekly) VALUES ('empty_schedule', '[]'::jsonb)`);
+    const seen: string[] = [];
+    const busyHours = new Set<number>();
+    for (let hour = 0; hour < 24; hour++) {
+      const due = await professionalsWithScheduleDue(db, [hour]);
+      seen.push(...due);
+      if (due.length > 0) busyHours.add(hour);
+    }
+    expect([...seen].sort()).to.deep.equal([...scheduled].sort());
+    expect(busyHours.size, 'spread over the day, not all at one hour').to.be.greaterThan(5);
+  });
+
+  it('re-syncs a professional with weekly hours once its indexed first range has ended (found in the index)', async () => {
+    const hour = new Date(now - 2 * HOUR).getUTCHours();
+    const clock = (h: number) => `${String(h).padStart(2, '0')}:00`;
+    await db.query(`INSERT INTO professionals (id, name, category, rate_per_minute, currency, lat, long, travel_modes, time_zone)
+                    VALUES ('weekly', 'Ama', 'plumber', 100, 'GHS', 5.6, -0.18, ARRAY['car'], 'UTC')`);
+    const days = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
+    await db.query(`INSERT INTO schedules (professional_id, weekly) VALUES ('weekly', $1::jsonb)`, [
+      JSON.stringify(days.map((day) => ({ day, start: clock(hour), end: clock(hour + 1) }))),
+    ]);
+    const { pool, es } = system.indexer!.deps;
+    const sync = { pool, es, alias: system.config.elasticsearch.alias, horizonDays: system.config.search.horizonDays };
+    await syncProfessionals(sync, ['weekly'], { refresh: true, now: new Date(now - 3 * HOUR) });
+    const before = await doc('weekly');
+    expect(Date.parse(before.next_free_end!)).to.be.at.most(now - HOUR);
+
+    expect(await refreshFreeRanges(system.indexer!.deps, 'ended', new Date(now))).to.be.at.least(1);
+    await eventually(async () => Date.parse((await doc('weekly')).next_free_start!) > now);
+    expect(Date.parse((await doc('weekly')).next_free_start!) - Date.parse(before.next_free_start!)).to.equal(DAY);
   });
 });

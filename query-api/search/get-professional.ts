@@ -20,7 +20,7 @@ export async function getProfessional(
   try {
     const { body, cache } = await deps.cache(`doc:${id}`, professionalTags(id), async () => {
       const doc = await timeElasticsearch(deps.metrics, 'get', () => getProfessionalDocument(deps.es, readModel(deps), id));
-      return doc?.active ? JSON.stringify(professionalDetail(doc, new Date().toISOString())) : undefined;
+      return doc?.active ? JSON.stringify(professionalDetail(doc, Date.now(), deps.config.search.horizonDays)) : undefined;
     });
     return body === undefined ? fail('professional_not_found') : ok({ body, cache });
   } catch (err) {
@@ -30,11 +30,14 @@ export async function getProfessional(
   }
 }
 
-export function professionalDetail(doc: ProfessionalDocument, nowIso: string): ProfessionalDetail {
-  // Ranges were cut at indexing time; drop those that have ended and start a running one now.
+export function professionalDetail(doc: ProfessionalDocument, now: number, horizonDays: number): ProfessionalDetail {
+  // Ranges were cut at indexing time; drop those that have ended and start a running one now (or once the
+  // professional's minimum notice has passed). Documents reach a little past the search horizon: cut there.
+  const earliest = new Date(now + (doc.minimum_notice_minutes ?? 0) * 60_000).toISOString();
+  const horizon = new Date(now + horizonDays * 86_400_000).toISOString();
   const freeRanges = doc.free_ranges
-    .filter((r) => r.lt > nowIso)
-    .map((r) => ({ start_time: r.gte < nowIso ? nowIso : r.gte, end_time: r.lt }));
+    .filter((r) => r.lt > earliest && r.gte < horizon)
+    .map((r) => ({ start_time: r.gte < earliest ? earliest : r.gte, end_time: r.lt > horizon ? horizon : r.lt }));
   return {
     ...publicProfile(doc),
     time_zone: doc.time_zone,

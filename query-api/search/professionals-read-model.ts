@@ -6,9 +6,9 @@ import type { SearchAfter, SearchQuery } from './search-query.ts';
 /** The fields a result row shows; the rest (free ranges above all) stays in Elasticsearch. */
 export type ResultSource = Pick<
   ProfessionalDocument,
-  'id' | 'name' | 'category' | 'rate_per_minute' | 'currency' | 'location' | 'travel_modes' | 'next_free_start'
+  'id' | 'name' | 'category' | 'rate_per_minute' | 'currency' | 'location' | 'travel_modes' | 'next_free_start' | 'minimum_notice_minutes'
 >;
-const RESULT_FIELDS = ['id', 'name', 'category', 'rate_per_minute', 'currency', 'location', 'travel_modes', 'next_free_start'];
+const RESULT_FIELDS = ['id', 'name', 'category', 'rate_per_minute', 'currency', 'location', 'travel_modes', 'next_free_start', 'minimum_notice_minutes'];
 
 /** What both search endpoints show of a professional. */
 export interface PublicProfile {
@@ -39,6 +39,7 @@ export interface SearchHit {
 }
 
 const MINUTE_MS = 60_000;
+const DAY_MS = 86_400_000;
 
 /** Where the read model lives and how long a search may wait for it. */
 export interface ReadModel {
@@ -64,6 +65,7 @@ export async function searchProfessionalIndex(
   q: SearchQuery,
   size: number,
   after: SearchAfter | undefined,
+  now: number,
 ): Promise<SearchHit[]> {
   const here = { lat: q.lat, lon: q.long };
   const filter: estypes.QueryDslQueryContainer[] = [
@@ -77,6 +79,10 @@ export async function searchProfessionalIndex(
     const end = new Date(q.start_time.getTime() + q.duration_minutes * MINUTE_MS);
     // free for the whole interval: one of the professional's free ranges contains [start, end)
     filter.push({ range: { free_ranges: { gte: q.start_time.toISOString(), lt: end.toISOString(), relation: 'contains' } } });
+    // and bookable now: start ≥ now + notice, start < now + horizon (DESIGN 3.2; both move with the clock)
+    const ahead = q.start_time.getTime() - now;
+    filter.push({ range: { minimum_notice_minutes: { lte: Math.floor(ahead / MINUTE_MS) } } });
+    filter.push({ range: { booking_horizon_days: { gte: Math.floor(ahead / DAY_MS) + 1 } } });
   }
   const byDistance: estypes.SortCombinations = { _geo_distance: { location: here, order: 'asc', unit: 'km', distance_type: 'arc' } };
   // With a travel mode, ETA is distance over one speed, so sorting by ETA is sorting by distance.
@@ -105,6 +111,22 @@ export async function getProfessionalDocument(es: ElasticsearchClient, target: R
     return (await es.get<ProfessionalDocument>({ index: target.alias, id }, { requestTimeout: target.timeoutMs }))._source;
   } catch (err) {
     // found: false is an unknown id; any other 404 (index_not_found: no alias) is an outage of the read model.
+    if (err instanceof errors.ResponseError && (err.body as { found?: unknown } | undefined)?.found === false) return undefined;
+    throw err;
+  }
+}
+
+/** What the slots endpoint reads of one professional, or undefined when there is none. */
+export type SlotsSource = Pick<ProfessionalDocument, 'id' | 'active' | 'time_zone' | 'availability'>;
+
+export async function getSlotsSource(es: ElasticsearchClient, target: ReadModel, id: string): Promise<SlotsSource | undefined> {
+  try {
+    const response = await es.get<SlotsSource>(
+      { index: target.alias, id, _source_includes: ['id', 'active', 'time_zone', 'availability'] },
+      { requestTimeout: target.timeoutMs },
+    );
+    return response._source;
+  } catch (err) {
     if (err instanceof errors.ResponseError && (err.body as { found?: unknown } | undefined)?.found === false) return undefined;
     throw err;
   }

@@ -4,7 +4,7 @@ import { fail, type Failure } from '../../shared/errors.ts';
 import { validate } from '../../shared/validation.ts';
 import type { QueryDeps } from '../deps.ts';
 import { sendFailure } from '../problems.ts';
-import { canonicalQuery, decodeCursor, crossFieldErrors, searchQuerySchema, type SearchAfter, type SearchQuery } from './search-query.ts';
+import { beyondSearchHorizon, canonicalQuery, decodeCursor, crossFieldErrors, searchQuerySchema, type SearchAfter, type SearchQuery } from './search-query.ts';
 import { searchProfessionals } from './search-professionals.ts';
 
 interface ParsedSearch {
@@ -28,6 +28,8 @@ export function searchProfessionalsRoute(deps: QueryDeps) {
       search = result.value;
       parsed.set(req.url, search);
     }
+    const beyond = beyondSearchHorizon(search.q, Date.now(), deps.config.search.horizonDays);
+    if (beyond.length > 0) return sendFailure(res, fail('validation_error', beyond[0]!.message, beyond));
     const result = await searchProfessionals(deps, search.q, search.canonical, search.after);
     if (!result.ok) return sendFailure(res, result);
     res.set('X-Cache', result.value.cache).type('application/json').send(result.value.body);

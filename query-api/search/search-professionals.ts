@@ -35,17 +35,18 @@ export async function searchProfessionals(
 
 async function searchPage(deps: QueryDeps, q: SearchQuery, canonical: string, after: SearchAfter | undefined): Promise<string> {
   // One extra hit tells whether there is a next page, so the last page never links to an empty one.
-  const hits = await timeElasticsearch(deps.metrics, 'search', () => searchProfessionalIndex(deps.es, readModel(deps), q, q.limit + 1, after));
+  const nowMs = Date.now();
+  const hits = await timeElasticsearch(deps.metrics, 'search', () => searchProfessionalIndex(deps.es, readModel(deps), q, q.limit + 1, after, nowMs));
   const more = hits.length > q.limit;
   const page = more ? hits.slice(0, q.limit) : hits;
-  const now = new Date().toISOString();
+  const now = nowMs;
   const speeds = deps.config.search.speedsKmh;
   const data = page.map((hit) => resultRow(hit, q, speeds, now));
   const last = page[page.length - 1];
   return JSON.stringify({ data, page: { limit: q.limit, next_cursor: more && last ? encodeCursor(canonical, last.sort) : null } });
 }
 
-export function resultRow(hit: SearchHit, q: SearchQuery, speedsKmh: Record<TravelMode, number>, nowIso: string): SearchResultRow {
+export function resultRow(hit: SearchHit, q: SearchQuery, speedsKmh: Record<TravelMode, number>, now: number): SearchResultRow {
   const s = hit._source;
   const distanceKm = (q.sort === 'rate' ? hit.sort[1] : hit.sort[0]) as number;
   // Without a requested mode, the ETA is that of the fastest mode the professional offers.
@@ -55,7 +56,10 @@ export function resultRow(hit: SearchHit, q: SearchQuery, speedsKmh: Record<Trav
     distance_km: Math.round(distanceKm * 1000) / 1000,
     eta_minutes: Math.ceil((distanceKm / speed) * 60),
   };
-  // Free ranges start when they were indexed; one that has begun since means "free now".
-  if (s.next_free_start) row.next_free_start = s.next_free_start < nowIso ? nowIso : s.next_free_start;
+  // Free ranges start when they were indexed; one that has begun since means "free once the notice has passed".
+  if (s.next_free_start) {
+    const earliest = now + (s.minimum_notice_minutes ?? 0) * 60_000;
+    row.next_free_start = Date.parse(s.next_free_start) < earliest ? new Date(earliest).toISOString() : s.next_free_start;
+  }
   return row;
 }

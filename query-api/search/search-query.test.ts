@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { validate } from '../../shared/validation.ts';
-import { cacheKey, canonicalQuery, decodeCursor, encodeCursor, searchQuerySchema, type SearchQuery } from './search-query.ts';
+import { beyondSearchHorizon, cacheKey, canonicalQuery, decodeCursor, encodeCursor, searchQuerySchema, type SearchQuery } from './search-query.ts';
 
 const parse = (query: Record<string, string>): SearchQuery => {
   const result = validate(searchQuerySchema, query);
@@ -63,6 +63,25 @@ describe('search query', () => {
         expect(decodeCursor(cursor, canonical, 'distance'), cursor).to.deep.include({ ok: false });
       }
       expect(decodeCursor(encodeCursor(canonical, [1.25, 'p']), canonical, 'rate')).to.deep.include({ ok: false });
+    });
+  });
+
+  describe('the search horizon', () => {
+    const now = Date.parse('2030-01-01T00:00:00Z');
+    const cases: Array<[start: string, minutes: string, beyond: boolean]> = [
+      ['2030-03-01T23:00:00Z', '60', false], // ends exactly 60 days ahead
+      ['2030-03-01T23:00:00Z', '65', true], // ends 5 minutes past it
+      ['2030-03-02T00:00:00Z', '15', true],
+      ['2030-01-01T10:00:00Z', '480', false],
+    ];
+    for (const [start, minutes, beyond] of cases) {
+      it(`${beyond ? 'refuses' : 'accepts'} ${start} for ${minutes} min with a 60-day horizon${beyond ? ', naming start_time' : ''}`, () => {
+        const errors = beyondSearchHorizon(parse({ ...base, start_time: start, duration_minutes: minutes }), now, 60);
+        expect(errors.map((e) => e.field)).to.deep.equal(beyond ? ['start_time'] : []);
+      });
+    }
+    it('does not apply without a time window', () => {
+      expect(beyondSearchHorizon(parse(base), now, 60)).to.deep.equal([]);
     });
   });
 });

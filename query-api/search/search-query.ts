@@ -37,7 +37,7 @@ export const searchQuerySchema = Joi.object<SearchQuery>({
     .messages({ 'any.required': 'travel_mode is required when sort=eta' })
     .description('How the professional reaches the client: only professionals offering it, and `eta_minutes` at its speed. Required with `sort=eta`.'),
   start_time: isoInstant().description(
-    'With `duration_minutes`: only professionals free (available and not booked) for the whole interval. ISO 8601 with an offset; the interval must end by 9999-12-31 UTC.',
+    'With `duration_minutes`: only professionals who would accept a booking of the whole interval now (available time, bookings with their buffers, minimum notice, booking horizon; not the slot grid). ISO 8601 with an offset; the interval must end within SEARCH_HORIZON_DAYS (60), else 400 naming `start_time`.',
   ),
   duration_minutes: Joi.number().integer().min(15).max(480).multiple(5).description('Length of the interval; required with `start_time` and vice versa'),
   sort: Joi.string()
@@ -65,6 +65,16 @@ export function crossFieldErrors(q: SearchQuery): FieldError[] {
   if (q.duration_minutes !== undefined && q.start_time === undefined) return [{ field: 'start_time', message: 'start_time is required with duration_minutes' }];
   const endError = q.start_time && q.duration_minutes !== undefined ? intervalEndError('start_time', q.start_time, q.duration_minutes) : undefined;
   return endError ? [endError] : [];
+}
+
+/**
+ * A time window must end within the search horizon: free ranges are indexed that far ahead only, so
+ * beyond it search could not tell free from unknown. Checked at request time (the clock moves).
+ */
+export function beyondSearchHorizon(q: SearchQuery, now: number, horizonDays: number): FieldError[] {
+  if (q.start_time === undefined || q.duration_minutes === undefined) return [];
+  if (q.start_time.getTime() + q.duration_minutes * 60_000 <= now + horizonDays * 86_400_000) return [];
+  return [{ field: 'start_time', message: `start_time + duration_minutes must lie within the next ${horizonDays} days (the search horizon)` }];
 }
 
 /**

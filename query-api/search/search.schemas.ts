@@ -43,3 +43,13 @@ export const professionalDetailSchema = Joi.object({
     .required()
     .description('Availability minus held and confirmed bookings, from now to the search horizon (SEARCH_HORIZON_DAYS)'),
 });
+
+export const slotsSchema = Joi.object({
+  professional_id: professionalId().required(),
+  time_zone: Joi.string().required().description('The professional’s IANA time zone, in which the grid and weekly hours are read'),
+  duration_minutes: Joi.number().integer().min(15).max(480).required(),
+  slots: Joi.array()
+    .items(Joi.object({ start_time: instantOut().required(), end_time: instantOut().required() }))
+    .required()
+    .description('Every start that POST /bookings would accept now, ascending'),
+});

@@ -20,9 +20,8 @@ import {
   findBookableProfessional,
   findBookingByIdempotencyKey,
   insertPendingBooking,
-  insideOneAvailability,
-  overlapsLiveBooking,
 } from '../../command-api/bookings/bookings.repository.ts';
+import { checkScheduleRules } from '../../command-api/bookings/create-booking.ts';
 import { markSearchStale } from '../../command-api/search-sync.ts';
 import { slotSequence, type Dataset, type Slot } from './dataset.ts';
 import { abba, cannon, describe, percentile, round, sleep, summarize, type LoadResult, type RunSettings, type Sample } from './measure.ts';
@@ -128,14 +127,15 @@ async function holdSlot(pool: Pool, boss: PgBoss, holdMinutes: number, slot: Slo
     if (await findBookingByIdempotencyKey(tx, 'bench-sql-client', key)) return false;
     const professional = await findBookableProfessional(tx, slot.professional_id);
     if (!professional?.active || start.getTime() <= Date.now()) return false;
-    if (!(await insideOneAvailability(tx, professional.id, start, end))) return false;
-    if (await overlapsLiveBooking(tx, professional.id, start, end)) return false;
+    const rules = await checkScheduleRules(tx, professional, start, end, Date.now());
+    if (!rules.ok) return false;
     const booking = await insertPendingBooking(tx, {
       id: randomUUID(),
       professionalId: professional.id,
       clientId: 'bench-sql-client',
       start,
       end,
+      blocked: { start: new Date(rules.value.start), end: new Date(rules.value.end) },
       priceAmount: professional.ratePerMinute * DURATION_MINUTES,
       currency: professional.currency,
       holdMinutes,

@@ -118,12 +118,14 @@ async function emailBurst(pool: Pool, boss: PgBoss, slots: () => Slot, n: number
 async function insertBooking(pool: Pool, slot: Slot, opts: { paymentIntent?: boolean; confirmed?: boolean }) {
   return withTransaction(pool, async (tx) => {
     const start = new Date(slot.start_time);
+    const end = new Date(start.getTime() + DURATION_MINUTES * 60_000);
     let booking = await insertPendingBooking(tx, {
       id: randomUUID(),
       professionalId: slot.professional_id,
       clientId: 'bench-jobs-client',
       start,
-      end: new Date(start.getTime() + DURATION_MINUTES * 60_000),
+      end,
+      blocked: { start, end }, // the bench dataset has no buffers
       priceAmount: 100 * DURATION_MINUTES,
       currency: 'GHS',
       holdMinutes: 60,

@@ -71,6 +71,7 @@ export function buildReport(r: ReportInput) {
   const targets: Target[] = [
     at('uncached search / direct Elasticsearch (req/s)', '≥ 0.8', ratios.search_uncached_vs_es, (v) => v >= 0.8),
     at('uncached search p99 (ms)', '≤ 50', r.search.uncached.p99_ms, (v) => v <= 50),
+    at('slots p99 (ms)', '≤ 50', r.search.slots.p99_ms, (v) => v <= 50),
     at('cached search / bare Express (req/s)', '≥ 0.7', ratios.search_cached_vs_express, (v) => v >= 0.7),
     at('booking via command-api / direct SQL (req/s)', '≥ 0.5', ratios.booking_vs_sql, (v) => v >= 0.5),
     at('freshness through the cache p95 (ms)', '≤ 1000', r.freshness.p95, (v) => v <= 1000),
@@ -94,6 +95,7 @@ export function buildReport(r: ReportInput) {
     search_cached: r.search.cached,
     express_bare: r.search.express_bare,
     search_body_bytes: r.search.body_bytes,
+    slots: r.search.slots,
     search_example_query: r.search.example_query,
     booking_http: r.booking.http,
     booking_sql: r.booking.sql,

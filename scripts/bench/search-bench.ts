@@ -16,8 +16,8 @@ import { searchProfessionals } from '../../query-api/search/search-professionals
 import { canonicalQuery, searchQuerySchema } from '../../query-api/search/search-query.ts';
 import { freePort } from '../local-stack/ports.ts';
 import { prng } from '../seed.ts';
-import { CITIES, type Dataset } from './dataset.ts';
-import { abba, cannon, describe, round, type LoadResult, type RunSettings } from './measure.ts';
+import { CITIES, professionalId, type Dataset } from './dataset.ts';
+import { abba, cannon, describe, round, summarize, type LoadResult, type RunSettings } from './measure.ts';
 import type { BenchSystem } from './system.ts';
 
 export interface SearchResults {
@@ -25,6 +25,8 @@ export interface SearchResults {
   es_direct: LoadResult;
   cached: LoadResult & { cache_hit_ratio: number };
   express_bare: LoadResult;
+  /** GET /search/professionals/:id/slots over 7 days for a different professional each time (never cached) */
+  slots: LoadResult;
   /** size of the cached answer, and of the bare endpoint's */
   body_bytes: number;
   example_query: string;
@@ -94,7 +96,18 @@ export async function benchSearch(system: BenchSystem, ds: Dataset, run: RunSett
   log(`  query-api ${describe(cached)}, cache hit ratio ${cachedHits}`);
   log(`  bare Express ${describe(bare)}`);
 
+  log('search: slots of one professional over 7 days (read model, computed per request)');
+  let slotsSeed = 0;
+  const slotsPath = () => {
+    const id = professionalId(slotsSeed++ % ds.professionals);
+    const q = new URLSearchParams({ from: new Date(ds.firstDay).toISOString(), to: new Date(ds.firstDay + 7 * 86_400_000).toISOString(), duration_minutes: '60' });
+    return `/search/professionals/${id}/slots?${q}`;
+  };
+  const slots = summarize([await load(system.urls.query_api, [{ method: 'GET', setupRequest: (req) => ({ ...req, path: slotsPath() }) }])(run.durationS)]);
+  log(`  query-api ${describe(slots)}`);
+
   return {
+    slots,
     uncached: { ...uncached, cache_hit_ratio: uncachedHits },
     es_direct: esDirect,
     cached: { ...cached, cache_hit_ratio: cachedHits },

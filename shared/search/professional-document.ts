@@ -1,11 +1,15 @@
 import type { TravelMode } from '../config.ts';
 import { computeFreeRanges, type Interval } from './free-ranges.ts';
 import type { ProfessionalProfile } from '../professional.ts';
+import { toDocumentAvailability, type DocumentAvailability } from '../schedules/document-availability.ts';
+import { availableTime, busyTime, defaultSchedule, type Schedule } from '../schedules/schedule.ts';
 
 /** What PostgreSQL says about one professional at one instant: the input of its search document. */
 export interface ProfessionalSnapshot extends ProfessionalProfile {
   searchVersion: number;
-  /** Availability windows and pending/confirmed bookings, in epoch ms. */
+  /** Weekly hours, overrides and booking rules; absent = never set (defaults). */
+  schedule?: Schedule;
+  /** One-off availability windows and the blocked ranges of pending/confirmed bookings, in epoch ms. */
   windows: Interval[];
   busy: Interval[];
 }
@@ -28,8 +32,16 @@ export interface ProfessionalDocument {
   time_zone: string;
   /** Inactive professionals stay indexed (so external versions keep ordering every write) and are filtered out. */
   active: boolean;
+  /** Where a booking fits (available time minus busy time widened by the buffers); not notice or horizon, which move with the clock. */
   free_ranges: DateRange[];
   next_free_start: string | null;
+  /** End of the first free range: once it has passed, the document needs a re-sync (free-ranges-refresh). */
+  next_free_end: string | null;
+  /** Applied at query time, when `now` is known. */
+  minimum_notice_minutes: number;
+  booking_horizon_days: number;
+  /** Not indexed: what the slots endpoint computes from. */
+  availability: DocumentAvailability;
   search_version: number;
   indexed_at: string;
 }
@@ -37,12 +49,20 @@ export interface ProfessionalDocument {
 const DAY_MS = 86_400_000;
 
 /**
- * The document for a snapshot taken at `now`: free ranges over [now, now + horizon). Pure, so that
- * check-index can rebuild exactly what was indexed from the same data and the document's indexed_at.
+ * Weekly hours move every professional's free ranges on as days pass. Free ranges reach this much past
+ * the search horizon, so a document stays valid for that long without a re-sync (see free-ranges-refresh).
+ */
+export const FREE_RANGES_MARGIN_DAYS = 2;
+
+/**
+ * The document for a snapshot taken at `now`: free ranges over [now, now + horizon + margin). Pure, so
+ * that check-index can rebuild exactly what was indexed from the same data and the document's indexed_at.
  */
 export function buildProfessionalDocument(s: ProfessionalSnapshot, now: Date, horizonDays: number): ProfessionalDocument {
   const from = now.getTime();
-  const free = computeFreeRanges(s.windows, s.busy, from, from + horizonDays * DAY_MS);
+  const to = from + (horizonDays + FREE_RANGES_MARGIN_DAYS) * DAY_MS;
+  const schedule = s.schedule ?? defaultSchedule(s.timeZone);
+  const free = computeFreeRanges(availableTime(schedule, s.windows, from, to), busyTime(schedule.rules, s.busy), from, to);
   return {
     id: s.id,
     name: s.name,
@@ -55,6 +75,10 @@ export function buildProfessionalDocument(s: ProfessionalSnapshot, now: Date, ho
     active: s.active,
     free_ranges: free.map(({ start, end }) => ({ gte: new Date(start).toISOString(), lt: new Date(end).toISOString() })),
     next_free_start: free[0] ? new Date(free[0].start).toISOString() : null,
+    next_free_end: free[0] ? new Date(free[0].end).toISOString() : null,
+    minimum_notice_minutes: schedule.rules.minimumNoticeMinutes,
+    booking_horizon_days: schedule.rules.bookingHorizonDays,
+    availability: toDocumentAvailability(schedule, s.windows, s.busy, from),
     search_version: s.searchVersion,
     indexed_at: now.toISOString(),
   };

@@ -2,6 +2,7 @@ import { withTransaction, type Pool, type Queryable } from '../db/pool.ts';
 import { toProfile, type ProfileRow } from '../professional.ts';
 import type { Interval } from './free-ranges.ts';
 import type { ProfessionalSnapshot } from './professional-document.ts';
+import { scheduleFrom, type StoredOverride, type StoredWeeklyInterval } from '../schedules/stored-schedule.ts';
 
 /** Instants whose availability and bookings matter: anything intersecting [from, to). */
 export interface TimeRange {
@@ -17,33 +18,59 @@ export function withSnapshot<T>(pool: Pool, fn: (db: Queryable) => Promise<T>): 
   return withTransaction(pool, fn, 'snapshot');
 }
 
-// Windows and live bookings come as [start_ms, end_ms] pairs aggregated per professional: one round trip.
+// Windows, live bookings' blocked ranges and future overrides come aggregated per professional: one round
+// trip. Windows and bookings are read up to the booking horizon (slots), at least up to `$2`.
 const SELECT_SNAPSHOT = `
   SELECT p.id, p.name, p.category, p.rate_per_minute, p.currency, p.lat, p.long, p.travel_modes, p.time_zone,
          p.active, p.search_version,
+         s.weekly, s.buffer_before_minutes, s.buffer_after_minutes, s.minimum_notice_minutes, s.booking_horizon_days,
+         s.slot_step_minutes,
+         COALESCE((SELECT json_agg(json_build_object('date', to_char(o.local_date, 'YYYY-MM-DD'), 'intervals', o.intervals))
+                     FROM schedule_overrides o
+                    WHERE o.professional_id = p.id AND o.local_date >= ($1::timestamptz - interval '2 days')::date), '[]'::json) AS overrides,
          COALESCE((SELECT json_agg(json_build_array(
                             (extract(epoch FROM a.start_time) * 1000)::bigint, (extract(epoch FROM a.end_time) * 1000)::bigint))
                      FROM availabilities a
-                    WHERE a.professional_id = p.id AND a.end_time > $1 AND a.start_time < $2), '[]'::json) AS windows,
+                    WHERE a.professional_id = p.id AND a.end_time > $1
+                      AND a.start_time < greatest($2, $1 + make_interval(days => COALESCE(s.booking_horizon_days, 365) + 1))), '[]'::json) AS windows,
          COALESCE((SELECT json_agg(json_build_array(
-                            (extract(epoch FROM b.start_time) * 1000)::bigint, (extract(epoch FROM b.end_time) * 1000)::bigint))
+                            (extract(epoch FROM b.blocked_start) * 1000)::bigint, (extract(epoch FROM b.blocked_end) * 1000)::bigint))
                      FROM bookings b
                     WHERE b.professional_id = p.id AND b.status IN ('pending', 'confirmed')
-                      AND b.end_time > $1 AND b.start_time < $2), '[]'::json) AS busy
-    FROM professionals p`;
+                      AND b.blocked_end > $1
+                      AND b.blocked_start < greatest($2, $1 + make_interval(days => COALESCE(s.booking_horizon_days, 365) + 1))), '[]'::json) AS busy
+    FROM professionals p LEFT JOIN schedules s ON s.professional_id = p.id`;
 
 interface SnapshotRow extends ProfileRow {
   search_version: number;
+  weekly: StoredWeeklyInterval[] | null;
+  buffer_before_minutes: number | null;
+  buffer_after_minutes: number;
+  minimum_notice_minutes: number;
+  booking_horizon_days: number;
+  slot_step_minutes: number;
+  overrides: StoredOverride[];
   windows: Array<[number, number]>;
   busy: Array<[number, number]>;
 }
 
-const toIntervals = (pairs: Array<[number, number]>): Interval[] => pairs.map(([start, end]) => ({ start, end }));
+const toIntervals = (pairs: Array<[number, number]>): Interval[] => pairs.map(([start, end]) => ({ start: Number(start), end: Number(end) }));
 
 function toSnapshot(r: SnapshotRow): ProfessionalSnapshot {
+  const rules =
+    r.weekly === null
+      ? undefined
+      : {
+          bufferBeforeMinutes: r.buffer_before_minutes!,
+          bufferAfterMinutes: r.buffer_after_minutes,
+          minimumNoticeMinutes: r.minimum_notice_minutes,
+          bookingHorizonDays: r.booking_horizon_days,
+          slotStepMinutes: r.slot_step_minutes,
+        };
   return {
     ...toProfile(r),
     searchVersion: r.search_version,
+    schedule: scheduleFrom(r.time_zone, { ...(r.weekly ? { weekly: r.weekly } : {}), ...(rules ? { rules } : {}), overrides: r.overrides }),
     windows: toIntervals(r.windows),
     busy: toIntervals(r.busy),
   };

@@ -26,6 +26,11 @@ export const INDEX_MAPPINGS = {
     active: { type: 'boolean' },
     free_ranges: { type: 'date_range' },
     next_free_start: { type: 'date' },
+    next_free_end: { type: 'date' },
+    minimum_notice_minutes: { type: 'integer' },
+    booking_horizon_days: { type: 'integer' },
+    // Kept in _source only (not indexed, no doc values): the schedule, windows and blocked ranges for slots.
+    availability: { type: 'object', enabled: false },
     search_version: { type: 'long' },
     indexed_at: { type: 'date' },
   },
@@ -42,7 +47,11 @@ export function timestampedIndexName(alias: string, now = new Date()): string {
  * the other gets resource_already_exists).
  */
 export async function ensureAlias(es: ElasticsearchClient, alias: string): Promise<void> {
-  if (await es.indices.existsAlias({ name: alias })) return;
+  if (await es.indices.existsAlias({ name: alias })) {
+    // Fields added since the index was built (adding fields is always allowed; changing one needs a reindex).
+    await es.indices.putMapping({ index: alias, properties: INDEX_MAPPINGS.properties });
+    return;
+  }
   const index = `${alias}_0`;
   try {
     await es.indices.create({ index, settings: INDEX_SETTINGS, mappings: INDEX_MAPPINGS, aliases: { [alias]: {} } });
