@@ -12,8 +12,9 @@ import { loadConfig } from '../shared/config.ts';
 import { createPool, type Pool } from '../shared/db/pool.ts';
 import { createElasticsearchClient, type ElasticsearchClient } from '../shared/elasticsearch.ts';
 import { isEntryPoint } from '../shared/process.ts';
-import { buildProfessionalDocument, type ProfessionalDocument, type ProfessionalSnapshot } from '../shared/search/professional-document.ts';
-import { readSnapshotPage, readSnapshotsByIds, withSnapshot, type TimeRange } from '../shared/search/professional-snapshots.repository.ts';
+import { type ProfessionalDocument } from '../shared/search/professional-document.ts';
+import { buildProfessionalDocument, type ProfessionalSnapshot } from '../indexer/read-model/build-document.ts';
+import { readSnapshotPage, readSnapshotsByIds, withSnapshot, type TimeRange } from '../indexer/read-model/professional-snapshots.repository.ts';
 
 export interface CheckIndexDeps {
   pool: Pool;

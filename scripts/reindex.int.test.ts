@@ -8,7 +8,7 @@ import { addMinutes, book, eventually, hoursFromNow, uniqueId } from './testing/
 import { createLogger } from '../shared/logger.ts';
 import type { ProfessionalDocument } from '../shared/search/professional-document.ts';
 import { aliasIndices } from '../shared/search/professionals-index.ts';
-import { writeDocuments } from '../shared/search/sync-professionals.ts';
+import { writeDocuments } from '../indexer/read-model/index-professionals.ts';
 import { reindex, type ReindexDeps } from './reindex.ts';
 import { checkIndex, describeDifference, type CheckIndexDeps } from './check-index.ts';
 

@@ -9,7 +9,7 @@
  * 4. Drop the old index.
  *
  * Why no update is lost: a change that commits after the snapshot is not in the bulk load, and its
- * search-sync job may have written to the old index. But it committed before the catch-up scan (3)
+ * read-model-sync job may have written to the old index. But it committed before the catch-up scan (3)
  * or after it. Before: the scan sees its new version and re-syncs it. After: its job is only visible
  * once it commits, so the job runs after the swap and writes through the alias to the new index.
  * A sync job still writing to the old index when it is dropped fails and is retried by the queue,
@@ -25,16 +25,17 @@ import { createPool, type Pool, type Queryable } from '../shared/db/pool.ts';
 import { createElasticsearchClient, type ElasticsearchClient } from '../shared/elasticsearch.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
 import { isEntryPoint } from '../shared/process.ts';
-import { buildProfessionalDocument, type ProfessionalDocument } from '../shared/search/professional-document.ts';
+import { type ProfessionalDocument } from '../shared/search/professional-document.ts';
+import { buildProfessionalDocument } from '../indexer/read-model/build-document.ts';
 import {
   countProfessionals,
   readSearchVersionPage,
   readSnapshotPage,
   withSnapshot,
   type TimeRange,
-} from '../shared/search/professional-snapshots.repository.ts';
+} from '../indexer/read-model/professional-snapshots.repository.ts';
 import { aliasIndices, ensureAlias, INDEX_MAPPINGS, INDEX_SETTINGS, timestampedIndexName } from '../shared/search/professionals-index.ts';
-import { syncProfessionals } from '../shared/search/sync-professionals.ts';
+import { indexProfessionals } from '../indexer/read-model/index-professionals.ts';
 
 export interface ReindexDeps {
   pool: Pool;
@@ -141,7 +142,7 @@ async function catchUp(deps: ReindexDeps, loaded: Map<string, number>): Promise<
     let lastError = '';
     for (let attempt = 1; attempt <= CATCH_UP_ATTEMPTS && pending.length > 0; attempt++) {
       try {
-        const { outcomes } = await syncProfessionals(deps, pending, { refresh: false });
+        const { outcomes } = await indexProfessionals(deps, pending, { refresh: false });
         pending = pending.filter((id) => !outcomes.get(id)?.ok);
         lastError = pending.map((id) => (outcomes.get(id) as { error?: string } | undefined)?.error).find(Boolean) ?? '';
       } catch (err) {

@@ -3,7 +3,7 @@ import { withTransaction } from '../../shared/db/pool.ts';
 import { fail, ok, type Result } from '../../shared/errors.ts';
 import type { CommandDeps } from '../deps.ts';
 import { cancelPaymentIntent } from '../payments/cancel-payment-intent.ts';
-import { markSearchStale } from '../search-sync.ts';
+import { markSearchStale } from '../mark-search-stale.ts';
 import { recordBookingEvent } from '../webhook-deliveries/record-event.ts';
 import { findBooking, markCancelled, type Booking } from './bookings.repository.ts';
 import { canSee } from './get-booking.route.ts';

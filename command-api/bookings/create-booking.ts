@@ -9,7 +9,7 @@ import { blockedRange, checkBookingRules, type BookingRuleFailure } from '../../
 import { scheduleFrom } from '../../shared/schedules/stored-schedule.ts';
 import type { CommandDeps } from '../deps.ts';
 import { readStoredSchedule } from '../schedules/schedules.repository.ts';
-import { markSearchStale } from '../search-sync.ts';
+import { markSearchStale } from '../mark-search-stale.ts';
 import { cancelPaymentIntent } from '../payments/cancel-payment-intent.ts';
 import { recordBookingEvent } from '../webhook-deliveries/record-event.ts';
 import {

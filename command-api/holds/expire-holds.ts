@@ -3,7 +3,7 @@ import type { CommandDeps } from '../deps.ts';
 import { expirePendingBooking, findBooking, lapsedHolds } from '../bookings/bookings.repository.ts';
 import { cancelPaymentIntent } from '../payments/cancel-payment-intent.ts';
 import { applyPaymentIfSucceeded } from '../payments/reconcile-payment.ts';
-import { markSearchStale } from '../search-sync.ts';
+import { markSearchStale } from '../mark-search-stale.ts';
 import { recordBookingEvent } from '../webhook-deliveries/record-event.ts';
 
 /**

@@ -10,7 +10,7 @@ import {
   recordRefund,
   type Booking,
 } from '../bookings/bookings.repository.ts';
-import { markSearchStale } from '../search-sync.ts';
+import { markSearchStale } from '../mark-search-stale.ts';
 import { recordBookingEvent } from '../webhook-deliveries/record-event.ts';
 import { markEventProcessed } from '../webhooks/stripe-events.repository.ts';
 import { inEventTransaction, type EventOutcome } from './event-transaction.ts';

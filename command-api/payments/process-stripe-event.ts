@@ -1,6 +1,6 @@
 import type { CommandDeps } from '../deps.ts';
 import { expirePendingBooking, findBooking, recordChargeRefund, recordPaymentError } from '../bookings/bookings.repository.ts';
-import { markSearchStale } from '../search-sync.ts';
+import { markSearchStale } from '../mark-search-stale.ts';
 import { recordBookingEvent } from '../webhook-deliveries/record-event.ts';
 import { markEventProcessed, recordEventFailure, startAttempt } from '../webhooks/stripe-events.repository.ts';
 import { inEventTransaction, type EventOutcome } from './event-transaction.ts';

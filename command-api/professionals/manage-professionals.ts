@@ -4,7 +4,7 @@ import { lockProfessional } from '../../shared/db/advisory-lock.ts';
 import { pgErrorInfo, withTransaction } from '../../shared/db/pool.ts';
 import { fail, ok, type Result } from '../../shared/errors.ts';
 import type { CommandDeps } from '../deps.ts';
-import { markSearchStale } from '../search-sync.ts';
+import { markSearchStale } from '../mark-search-stale.ts';
 import { recordProfessionalEvent } from '../webhook-deliveries/record-event.ts';
 import { overlapsLiveBooking } from '../bookings/bookings.repository.ts';
 import {

@@ -9,7 +9,7 @@ import { DAY_MS } from '../../shared/schedules/intervals.ts';
 import type { CommandDeps } from '../deps.ts';
 import { findProfessional } from '../professionals/professionals.repository.ts';
 import { mayManage } from '../professionals/manage-professionals.ts';
-import { markSearchStale } from '../search-sync.ts';
+import { markSearchStale } from '../mark-search-stale.ts';
 import { deleteOverride, readStoredSchedule, upsertOverride, upsertSchedule } from './schedules.repository.ts';
 
 export interface ScheduleView extends StoredSchedule {

@@ -4,9 +4,10 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { startTestSystem, type TestSystem } from '../../scripts/testing/system.ts';
 import { eventually } from '../../scripts/testing/builders.ts';
-import { FREE_RANGES_MARGIN_DAYS, type ProfessionalDocument } from '../../shared/search/professional-document.ts';
+import { type ProfessionalDocument } from '../../shared/search/professional-document.ts';
+import { FREE_RANGES_MARGIN_DAYS } from '../read-model/build-document.ts';
 import { professionalsWithScheduleDue } from './free-ranges-refresh.repository.ts';
-import { syncProfessionals } from '../../shared/search/sync-professionals.ts';
+import { indexProfessionals } from '../read-model/index-professionals.ts';
 import { refreshFreeRanges } from './free-ranges-refresh.ts';
 
 const MINUTE = 60_000;
@@ -59,7 +60,7 @@ describe('free ranges refresh (indexer)', function () {
     // indexed three hours ago, when each of them looked different
     const { pool, es } = system.indexer!.deps;
     const sync = { pool, es, alias: system.config.elasticsearch.alias, horizonDays: system.config.search.horizonDays };
-    await syncProfessionals(sync, ['ended', 'booked', 'far', 'untouched'], { refresh: true, now: new Date(now - 3 * HOUR) });
+    await indexProfessionals(sync, ['ended', 'booked', 'far', 'untouched'], { refresh: true, now: new Date(now - 3 * HOUR) });
     expect((await doc('ended')).next_free_start).to.equal(new Date(now - 2 * HOUR).toISOString());
     expect((await doc('far')).free_ranges).to.deep.equal([]);
     const untouchedBefore = await doc('untouched');
@@ -103,7 +104,7 @@ describe('free ranges refresh (indexer)', function () {
     ]);
     const { pool, es } = system.indexer!.deps;
     const sync = { pool, es, alias: system.config.elasticsearch.alias, horizonDays: system.config.search.horizonDays };
-    await syncProfessionals(sync, ['weekly'], { refresh: true, now: new Date(now - 3 * HOUR) });
+    await indexProfessionals(sync, ['weekly'], { refresh: true, now: new Date(now - 3 * HOUR) });
     const before = await doc('weekly');
     expect(Date.parse(before.next_free_end!)).to.be.at.most(now - HOUR);
 

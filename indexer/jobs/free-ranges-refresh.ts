@@ -1,6 +1,6 @@
-import { FREE_RANGES_MARGIN_DAYS } from '../../shared/search/professional-document.ts';
+import { FREE_RANGES_MARGIN_DAYS } from '../read-model/build-document.ts';
 import type { IndexerDeps } from '../deps.ts';
-import { requestSyncs } from './sync-read-model.ts';
+import { requestSyncs } from './read-model-sync.ts';
 import { professionalsWithEndedFirstRange } from './ended-ranges.read-model.ts';
 import { professionalsWithEndedRanges, professionalsWithScheduleDue, professionalsWithWindowsIn } from './free-ranges-refresh.repository.ts';
 

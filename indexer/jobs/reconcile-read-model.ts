@@ -1,10 +1,10 @@
 import type { estypes } from '@elastic/elasticsearch';
 import { withTransaction } from '../../shared/db/pool.ts';
 import { enqueueReadModelSync, QUEUES } from '../../shared/queue.ts';
-import { readSearchVersionPage } from '../../shared/search/professional-snapshots.repository.ts';
+import { readSearchVersionPage } from '../read-model/professional-snapshots.repository.ts';
 import type { IndexerDeps } from '../deps.ts';
 import { raiseSearchVersion, readSearchVersions } from './reconcile-read-model.repository.ts';
-import { requestSyncs } from './sync-read-model.ts';
+import { requestSyncs } from './read-model-sync.ts';
 
 /**
  * Every minute (one indexer instance at a time: a singleton cron queue), the read model is compared with

@@ -2,7 +2,7 @@ import { QUEUES, type ReadModelSyncJob } from '../../shared/queue.ts';
 import type { IndexerDeps } from '../deps.ts';
 import { scheduleFreeRangesRefresh } from './free-ranges-refresh.ts';
 import { scheduleReconciliation } from './reconcile-read-model.ts';
-import { createReadModelSyncHandler } from './sync-read-model.ts';
+import { createReadModelSyncHandler } from './read-model-sync.ts';
 
 /** Registers the indexer's read-model sync workers, the periodic free-ranges refresh and the reconciler. */
 export async function startIndexerWorkers(deps: IndexerDeps): Promise<void> {

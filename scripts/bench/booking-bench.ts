@@ -7,7 +7,7 @@
  *   inserts through the same PgBoss `send`), in one transaction per booking, as create-booking.ts does;
  * - contention: 500 concurrent requests for one slot (exactly one may win; no 5xx);
  * - idempotent replay: the same key and payload again and again.
- * Each phase books on a day of its own; after each throughput run the search-sync queue is drained, so
+ * Each phase books on a day of its own; after each throughput run the read-model-sync queue is drained, so
  * the indexer's catch-up of one run does not eat into the next.
  */
 import { randomUUID } from 'node:crypto';
@@ -22,7 +22,7 @@ import {
   insertPendingBooking,
 } from '../../command-api/bookings/bookings.repository.ts';
 import { checkScheduleRules } from '../../command-api/bookings/create-booking.ts';
-import { markSearchStale } from '../../command-api/search-sync.ts';
+import { markSearchStale } from '../../command-api/mark-search-stale.ts';
 import { slotSequence, type Dataset, type Slot } from './dataset.ts';
 import { abba, cannon, describe, percentile, round, sleep, summarize, type LoadResult, type RunSettings, type Sample } from './measure.ts';
 import type { BenchSystem } from './system.ts';
@@ -203,7 +203,7 @@ async function contend(url: string, headers: Record<string, string>, slot: Slot)
   };
 }
 
-/** Waits until the indexer has no search-sync job left; returns how long that took (seconds). */
+/** Waits until the indexer has no read-model-sync job left; returns how long that took (seconds). */
 export async function drainSearchSync(pool: Pool, schema: string, log: (msg: string) => void, timeoutS = 180): Promise<number> {
   const started = Date.now();
   for (;;) {

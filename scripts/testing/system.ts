@@ -36,7 +36,7 @@ export interface TestSystemOptions {
   commandWorkers?: boolean;
   query?: boolean;
   indexer?: boolean;
-  /** Run the indexer's search-sync workers. */
+  /** Run the indexer's read-model-sync workers. */
   indexerWorkers?: boolean;
   /** Extra environment variables, e.g. HOLD_MINUTES. */
   env?: Record<string, string>;

@@ -1,6 +1,7 @@
-import type { Pool } from '../db/pool.ts';
-import type { ElasticsearchClient } from '../elasticsearch.ts';
-import { buildProfessionalDocument, type ProfessionalDocument } from './professional-document.ts';
+import type { Pool } from '../../shared/db/pool.ts';
+import type { ElasticsearchClient } from '../../shared/elasticsearch.ts';
+import type { ProfessionalDocument } from '../../shared/search/professional-document.ts';
+import { buildProfessionalDocument } from './build-document.ts';
 import { readSnapshotsByIds, withSnapshot } from './professional-snapshots.repository.ts';
 
 export interface SyncDeps {
@@ -29,7 +30,7 @@ const BULK_TIMEOUT_MS = 10_000;
  * `require_alias` keeps a missing alias an error rather than letting Elasticsearch auto-create an index
  * with that name and a guessed mapping.
  */
-export async function syncProfessionals(
+export async function indexProfessionals(
   deps: SyncDeps,
   requested: readonly string[],
   opts: { refresh: boolean | 'wait_for'; now?: Date } = { refresh: false },

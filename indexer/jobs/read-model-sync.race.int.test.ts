@@ -3,10 +3,10 @@ import request from 'supertest';
 import { startTestSystem, type TestSystem } from '../../scripts/testing/system.ts';
 import { addMinutes, book, eventually, givenProfessional, hoursFromNow } from '../../scripts/testing/builders.ts';
 import { checkIndex } from '../../scripts/check-index.ts';
-import { markSearchStale } from '../../command-api/search-sync.ts';
+import { markSearchStale } from '../../command-api/mark-search-stale.ts';
 import { QUEUES, type ReadModelSyncJob } from '../../shared/queue.ts';
 import type { ProfessionalDocument } from '../../shared/search/professional-document.ts';
-import { createReadModelSyncHandler } from './sync-read-model.ts';
+import { createReadModelSyncHandler } from './read-model-sync.ts';
 import { startIndexerWorkers } from './workers.ts';
 
 describe('read model: no committed change is ever lost', function () {

@@ -2,7 +2,7 @@ import type { Job, JobResult } from 'pg-boss';
 import { QUEUES, type ReadModelSyncJob } from '../../shared/queue.ts';
 import { changeTags, type IndexedView } from '../../shared/search/cache-tags.ts';
 import { ensureAlias } from '../../shared/search/professionals-index.ts';
-import { syncProfessionals } from '../../shared/search/sync-professionals.ts';
+import { indexProfessionals } from '../read-model/index-professionals.ts';
 import type { IndexerDeps } from '../deps.ts';
 
 const VIEW_FIELDS = ['name', 'category', 'rate_per_minute', 'currency', 'location', 'travel_modes', 'active', 'next_free_start', 'free_ranges'];
@@ -41,7 +41,7 @@ export function createReadModelSyncHandler(deps: IndexerDeps) {
     try {
       await ensureAliasOnce();
       const before = await indexedViews(deps, ids);
-      synced = await syncProfessionals({ pool: deps.pool, es: deps.es, alias, horizonDays: deps.config.search.horizonDays }, ids, {
+      synced = await indexProfessionals({ pool: deps.pool, es: deps.es, alias, horizonDays: deps.config.search.horizonDays }, ids, {
         refresh: 'wait_for',
         now,
       });

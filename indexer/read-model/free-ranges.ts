@@ -1,4 +1,4 @@
-import { clip, mergeIntervals, subtract, type Interval } from '../schedules/intervals.ts';
+import { clip, mergeIntervals, subtract, type Interval } from '../../shared/schedules/intervals.ts';
 
 export type { Interval };
 

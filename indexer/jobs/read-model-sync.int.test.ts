@@ -2,11 +2,12 @@ import { expect } from 'chai';
 import request from 'supertest';
 import { startTestSystem, type TestSystem } from '../../scripts/testing/system.ts';
 import { addMinutes, book, eventually, givenProfessional, hoursFromNow, uniqueId } from '../../scripts/testing/builders.ts';
-import { buildProfessionalDocument, type ProfessionalDocument } from '../../shared/search/professional-document.ts';
-import { readSnapshotsByIds } from '../../shared/search/professional-snapshots.repository.ts';
-import { writeDocuments } from '../../shared/search/sync-professionals.ts';
+import { type ProfessionalDocument } from '../../shared/search/professional-document.ts';
+import { buildProfessionalDocument } from '../read-model/build-document.ts';
+import { readSnapshotsByIds } from '../read-model/professional-snapshots.repository.ts';
+import { writeDocuments } from '../read-model/index-professionals.ts';
 
-describe('search sync (indexer)', function () {
+describe('read model sync (indexer)', function () {
   this.timeout(60_000);
   let system: TestSystem;
   let admin: string;

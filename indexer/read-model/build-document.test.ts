@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { buildProfessionalDocument, FREE_RANGES_MARGIN_DAYS, type ProfessionalSnapshot } from './professional-document.ts';
-import { DEFAULT_RULES, emptyWeek } from '../schedules/schedule.ts';
+import { buildProfessionalDocument, FREE_RANGES_MARGIN_DAYS, type ProfessionalSnapshot } from './build-document.ts';
+import { DEFAULT_RULES, emptyWeek } from '../../shared/schedules/schedule.ts';
 
 const H = 3_600_000;
 const now = new Date('2030-01-01T00:00:00Z');

@@ -1,8 +1,8 @@
-import { withTransaction, type Pool, type Queryable } from '../db/pool.ts';
-import { toProfile, type ProfileRow } from '../professional.ts';
+import { withTransaction, type Pool, type Queryable } from '../../shared/db/pool.ts';
+import { toProfile, type ProfileRow } from '../../shared/professional.ts';
 import type { Interval } from './free-ranges.ts';
-import type { ProfessionalSnapshot } from './professional-document.ts';
-import { scheduleFrom, type StoredOverride, type StoredWeeklyInterval } from '../schedules/stored-schedule.ts';
+import type { ProfessionalSnapshot } from './build-document.ts';
+import { scheduleFrom, type StoredOverride, type StoredWeeklyInterval } from '../../shared/schedules/stored-schedule.ts';
 
 /** Instants whose availability and bookings matter: anything intersecting [from, to). */
 export interface TimeRange {
