@@ -132,7 +132,7 @@ describe('command-api under hostile input', () => {
           .setSubject(sub!)
           .setIssuedAt()
           .setExpirationTime('1h')
-          .sign(new TextEncoder().encode(system.env.AUTH_JWT_SECRET!));
+          .sign(new TextEncoder().encode(system.env.AUTH_JWT_SECRET));
         const res = await book(app(), token, { professional_id: pro.id, start_time: pro.window.start.toISOString(), duration_minutes: 30 });
         expectProblem(res, 401, 'unauthorized');
       });

@@ -30,7 +30,7 @@ describe('OpenAPI document of the command API', () => {
   const app = () => system.command!.app;
   const operations = () =>
     Object.entries(openApiDocument.paths).flatMap(([path, item]) =>
-      Object.entries(item).map(([method, op]) => ({ path, method: method as 'get' | 'post' | 'patch' | 'delete', op: op! })),
+      Object.entries(item).map(([method, op]) => ({ path, method: method as 'get' | 'post' | 'patch' | 'delete', op: op })),
     );
 
   it('is served at GET /openapi.json as OpenAPI 3.1.0', async () => {

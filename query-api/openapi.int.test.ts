@@ -25,7 +25,7 @@ describe('OpenAPI document of the query API against real responses', () => {
   after(() => system.close());
 
   it('is a valid OpenAPI 3.1 document', async () => {
-    const result = await new Validator().validate(openApiDocument as unknown as Json);
+    const result = await new Validator().validate(openApiDocument);
     expect(result.errors, JSON.stringify(result.errors, null, 2)).to.equal(undefined);
   });
 

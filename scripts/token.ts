@@ -23,7 +23,7 @@ if (isEntryPoint(import.meta.url)) {
     const token = await signToken(
       secret,
       {
-        sub: values.sub!,
+        sub: values.sub,
         role: values.role as Role,
         ...(values.email ? { email: values.email } : {}),
         ...(values['professional-id'] ? { professional_id: values['professional-id'] } : {}),

@@ -117,7 +117,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       ((req as { log?: Logger }).log ?? logger).warn({ err: { message: (err as Error).message } }, 'database unavailable');
       return sendProblem(res, SERVICE_UNAVAILABLE);
     }
-    (req as { log?: Logger }).log?.error({ err }, 'unhandled error') ?? logger.error({ err }, 'unhandled error');
+    ((req as { log?: Logger }).log ?? logger).error({ err }, 'unhandled error');
     sendProblem(res, problem(500, 'internal_error', 'Something went wrong on our side; it has been logged.'));
   };
 }

@@ -134,7 +134,7 @@ export function validate<T>(schema: BaseJoi.Schema<T>, value: unknown): Result<T
     return fail('validation_error', message, [{ field: forbidden, message }]);
   }
   const { value: parsed, error } = schema.validate(value, { abortEarly: false, convert: true, errors: { wrap: { label: false } } });
-  if (!error) return ok(parsed as T);
+  if (!error) return ok(parsed);
   const errors: FieldError[] = error.details.map((d) => ({
     field: d.path.length > 0 ? d.path.join('.') : 'body',
     message: d.message,

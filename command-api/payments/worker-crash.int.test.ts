@@ -38,7 +38,7 @@ describe('a command-api process killed while it processes a Stripe event', () =>
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
-    proc.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    proc.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     proc.on('exit', (code, signal) => {
       if (signal !== 'SIGKILL') throw new Error(`command-api child exited early (${code}): ${stderr}`);
     });

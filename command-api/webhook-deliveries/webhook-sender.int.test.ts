@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import type dns from 'node:dns';
 import { startWebhookReceiver, type WebhookReceiver } from '../../scripts/testing/webhook-receiver.ts';
 import { createWebhookSender, type Resolver } from './webhook-sender.ts';
 
@@ -7,7 +6,7 @@ import { createWebhookSender, type Resolver } from './webhook-sender.ts';
 const dnsAnswering =
   (...addresses: string[]): Resolver =>
   (_host, _options, callback) =>
-    callback(null, addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }) as dns.LookupAddress));
+    callback(null, addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })));
 
 describe('the webhook sender checks every connection’s address (DNS rebinding)', () => {
   let receiver: WebhookReceiver;

@@ -497,7 +497,7 @@ describe('slots and search agree with booking on generated schedules (oracle)', 
       if (rand.chance(0.7)) {
         const date = aroundDate.add({ days: rand.int(-1, 1) });
         const intervals = rand.chance(0.4) ? [] : [{ start: hhmm(rand.int(0, 30) * 15), end: hhmm(rand.int(31, 96) * 15) }];
-        expect((await as(request(app).put(`/professionals/${id}/schedule/overrides/${date}`)).send({ intervals })).status).to.equal(200);
+        expect((await as(request(app).put(`/professionals/${id}/schedule/overrides/${date.toString()}`)).send({ intervals })).status).to.equal(200);
         pro.overrides.set(date.toString(), intervals);
       }
       if (rand.chance(0.6)) {

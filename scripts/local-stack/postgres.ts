@@ -96,7 +96,7 @@ async function spawnPostgres(dataDir: string, port: number, output: string[]): P
   process.once('exit', killOnExit);
   child.once('exit', () => process.removeListener('exit', killOnExit));
   await new Promise<void>((resolve, reject) => {
-    child.stderr!.on('data', (chunk: Buffer) => {
+    child.stderr.on('data', (chunk: Buffer) => {
       const message = chunk.toString('utf8');
       output.push(message);
       if (output.length > 50) output.shift();

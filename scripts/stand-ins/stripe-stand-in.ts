@@ -580,7 +580,7 @@ export async function startStripeStandIn(opts: StripeStandInOptions): Promise<St
     const out = clone(pi);
     for (const e of expand) {
       if (e === 'latest_charge') {
-        if (typeof out.latest_charge === 'string') out.latest_charge = clone(charges.get(out.latest_charge) ?? null) as Charge | null;
+        if (typeof out.latest_charge === 'string') out.latest_charge = clone<Charge | null>(charges.get(out.latest_charge) ?? null);
       } else throw invalid(`This property cannot be expanded (${e}).`, 'expand', 'parameter_invalid_string');
     }
     return out;

@@ -134,7 +134,7 @@ export function createRateLimiter(opts: {
       const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
       const seconds = reset ? Math.max(1, Math.ceil((reset.getTime() - Date.now()) / 1000)) : Math.ceil(options.windowMs / 1000);
       sendProblem(res, {
-        ...problem(429, 'rate_limited', `Too many requests; the limit is ${options.limit} per minute.`),
+        ...problem(429, 'rate_limited', `Too many requests; the limit is ${String(options.limit)} per minute.`),
         headers: { 'Retry-After': String(seconds) },
       });
     },
