@@ -6,9 +6,12 @@
  *
  * Each instance is supervised like a single app is by npm start: one that exits on its own is
  * restarted with backoff. SIGTERM (or losing npm start, see shared/process.ts) stops every instance
- * the graceful way, together, before this process exits.
+ * the graceful way, together, before this process exits. Whichever instance takes a /metrics scrape
+ * answers for all of them, collected here (shared/metrics.ts).
  */
 import cluster from 'node:cluster';
+import { AggregatorRegistry } from 'prom-client';
+import { CLUSTER_METRICS_REQUEST, CLUSTER_METRICS_RESPONSE } from '../../shared/metrics.ts';
 import { runProcess } from '../../shared/process.ts';
 import { APP_NODE_FLAGS } from './app-process.ts';
 import { supervise, type Supervised } from './supervisor.ts';
@@ -31,6 +34,17 @@ runProcess(`${name} cluster`, async () => {
       onOutput: (chunk) => process.stdout.write(chunk),
     }),
   );
+  const aggregator = new AggregatorRegistry();
+  cluster.on('message', (worker, message: { type?: string; id?: string }) => {
+    if (message?.type !== CLUSTER_METRICS_REQUEST) return;
+    const reply = (answer: { metrics?: string; error?: string }) => {
+      if (worker.isConnected()) worker.send({ type: CLUSTER_METRICS_RESPONSE, id: message.id, ...answer });
+    };
+    aggregator.clusterMetrics().then(
+      (metrics) => reply({ metrics }),
+      (err: Error) => reply({ error: err.message }),
+    );
+  });
   let stopping = false;
   const stop = () => {
     if (stopping) return;
