@@ -177,7 +177,10 @@ export function createResponseCache(opts: { redis?: Redis; ttlSeconds: number; n
   };
 }
 
-/** A fill's lock outlives the longest search it waits for (ELASTICSEARCH_TIMEOUT_MS is at most a few seconds). */
+/**
+ * A fill's lock outlives a search at the usual timeouts (ELASTICSEARCH_TIMEOUT_MS, 1.5 s by default); a
+ * fill that takes longer only lets another instance fill too, and a dead filler blocks no one for long.
+ */
 const FILL_LOCK_MS = 5000;
 /** How long an instance waits for another's fill before it asks Elasticsearch itself. */
 const FILL_WAIT_MS = 1000;
