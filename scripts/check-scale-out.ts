@@ -79,6 +79,23 @@ async function main(): Promise<void> {
     const replicas = (await (await fetch(`${esUrls[0]}/_cat/indices?format=json&h=index,rep,health`)).json()) as Array<{ index: string; rep: string; health: string }>;
     say(`indices: ${replicas.map((r) => `${r.index} replicas=${r.rep} ${r.health}`).join('; ')}`);
 
+    // A booking storm through the shared port: one slot of pro1 (a random one, as .data persists between runs)
+    const token = /export TOKEN=(\S+)/.exec(output)?.[1];
+    const day = new Date(Date.now() + (2 + Math.floor(Math.random() * 10)) * 86_400_000);
+    const slot = new Date(Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate(), 8 + Math.floor(Math.random() * 8), 15 * Math.floor(Math.random() * 4)));
+    const statuses = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        fetch(`http://127.0.0.1:${ports.COMMAND_API_PORT}/bookings`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', 'Idempotency-Key': `check-${Date.now()}-${i}` },
+          body: JSON.stringify({ professional_id: 'pro1', start_time: slot.toISOString(), duration_minutes: 30 }),
+        }).then((r) => r.status),
+      ),
+    );
+    const count = (status: number) => statuses.filter((s) => s === status).length;
+    say(`20 concurrent bookings of pro1 at ${slot.toISOString()}: ${count(201)} × 201, ${count(409)} × 409`);
+    if (count(201) !== 1 || count(409) !== 19) throw new Error(`expected one 201 and 19 × 409, got ${statuses.join(' ')}`);
+
     const victim = instancesOf('query-api/main.ts')[0]!;
     process.kill(victim.pid, 'SIGKILL');
     await until('the killed query-api instance to be replaced', async () => {

@@ -25,8 +25,8 @@ export async function searchProfessionals(
 ): Promise<Result<{ body: string; etag: string; cache: CacheStatus }, 'search_unavailable'>> {
   try {
     const answer = await deps.cache(cacheKey(canonical, q), searchTags(q), () => searchPage(deps, q, canonical, after));
-    // a search page is never undefined
-    return ok(answer as typeof answer & { body: string; etag: string });
+    if (answer.body === undefined) throw new Error('a search fill always yields a page');
+    return ok(answer);
   } catch (err) {
     if (!isElasticsearchUnavailable(err)) throw err;
     deps.logger.warn({ err: (err as Error).message }, 'search unavailable: Elasticsearch did not answer');
