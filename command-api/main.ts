@@ -54,6 +54,8 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; wor
   };
   new Gauge({
     name: 'queue_depth_jobs',
+    // the same value on every instance: not summed across a cluster
+    aggregator: 'max',
     help: 'Jobs waiting per queue (created or retry)',
     labelNames: ['queue'],
     registers: [registry],

@@ -18,6 +18,8 @@ export function createIndexerMetrics(registry: Registry) {
     }),
     divergentDocuments: new Gauge({
       name: 'search_read_model_divergent_documents',
+      // the same value on every instance: not summed across a cluster
+      aggregator: 'max',
       help: 'Documents whose search_version differed from PostgreSQL at the last reconciliation (each re-synced)',
       registers,
     }),

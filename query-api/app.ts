@@ -16,7 +16,8 @@ export function createApp(deps: QueryDeps): Express {
       ...(deps.redis ? { redis: { check: () => deps.redis!.ping(), critical: false as const } } : {}),
     },
   });
-  // Search bodies are cached server-side; hashing each one for an ETag costs more than it saves.
+  // Search answers carry an ETag computed once when their body is made (search/send-cached-answer.ts),
+  // not one hashed again on every response.
   app.set('etag', false);
   app.use(
     '/search',

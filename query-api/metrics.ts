@@ -7,7 +7,7 @@ export function createQueryMetrics(registry: Registry) {
   return {
     cache: new Counter({
       name: 'search_cache_total',
-      help: 'Search cache lookups: hit, miss, or coalesced (served by an identical request already in flight)',
+      help: 'Search cache lookups: hit, miss, or coalesced (served by an identical request already in flight, on this instance or another)',
       labelNames: ['result'],
       registers,
     }),

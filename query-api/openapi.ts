@@ -25,8 +25,28 @@ const rateLimitHeaders = {
 
 const xCache = {
   description:
-    'HIT when the body came from the cache (or from an identical request already in flight: concurrent identical misses cost one Elasticsearch query); MISS when Elasticsearch answered.',
+    'HIT when the body came from the cache (or from an identical request already in flight, on this instance or another: concurrent identical misses cost one Elasticsearch query); MISS when Elasticsearch answered.',
   schema: { type: 'string', enum: ['HIT', 'MISS'] },
+};
+
+/** Conditional requests: every search answer carries an entity tag, and may be reused for 1 s. */
+const ifNoneMatch = {
+  in: 'header',
+  name: 'If-None-Match',
+  required: false,
+  description: 'Entity tags of answers the client (or a CDN) holds: 304 without a body when the answer still has one of them.',
+  schema: { type: 'string' },
+};
+const cachingHeaders = {
+  ETag: { description: 'Strong entity tag of the body; the same bytes have the same tag on every instance.', schema: { type: 'string' } },
+  'Cache-Control': {
+    description: '`public, max-age=1`: the freshness contract lets shared caches (CDNs) and browsers reuse an answer for at most about 1 s.',
+    schema: { type: 'string' },
+  },
+};
+const notModified = {
+  description: 'Not modified: the answer still has the entity tag named in If-None-Match (no body)',
+  headers: { 'X-Cache': { $ref: '#/components/headers/XCache' }, ...cachingHeaders, ...rateLimitHeaders },
 };
 
 const errors = {
@@ -57,13 +77,14 @@ export const openApiDocument = {
         description:
           'Every filter is optional except the location. Unknown parameters are refused. Pages follow `page.next_cursor` ' +
           '(null on the last page); a cursor only works with the query it came from (any `limit`).',
-        parameters: parametersOf(searchQuerySchema, 'query'),
+        parameters: [...parametersOf(searchQuerySchema, 'query'), ifNoneMatch],
         responses: {
           '200': {
             description: 'One page of results',
-            headers: { 'X-Cache': xCache, ...rateLimitHeaders },
+            headers: { 'X-Cache': { $ref: '#/components/headers/XCache' }, ...cachingHeaders, ...rateLimitHeaders },
             content: { 'application/json': { schema: SearchPage } },
           },
+          '304': notModified,
           '400': problem('Invalid parameters (code `validation_error`; `errors` names each one)'),
           ...errors,
         },
@@ -73,13 +94,14 @@ export const openApiDocument = {
       get: {
         operationId: 'getProfessional',
         summary: 'One professional as search sees it, with its free ranges',
-        parameters: parametersOf(getProfessionalParams, 'path'),
+        parameters: [...parametersOf(getProfessionalParams, 'path'), ifNoneMatch],
         responses: {
           '200': {
             description: 'The professional',
-            headers: { 'X-Cache': xCache, ...rateLimitHeaders },
+            headers: { 'X-Cache': { $ref: '#/components/headers/XCache' }, ...cachingHeaders, ...rateLimitHeaders },
             content: { 'application/json': { schema: ProfessionalDetail } },
           },
+          '304': notModified,
           '400': problem('Invalid id (code `validation_error`)'),
           '404': problem('No active professional has this id (code `professional_not_found`)'),
           ...errors,
@@ -108,6 +130,7 @@ export const openApiDocument = {
   },
   components: {
     headers: {
+      XCache: xCache,
       RateLimit: { description: 'IETF draft-8 RateLimit header: remaining quota and reset', schema: { type: 'string' } },
       RateLimitPolicy: { description: 'IETF draft-8 RateLimit-Policy header: the quota and window', schema: { type: 'string' } },
     },

@@ -7,13 +7,14 @@
  */
 import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { loadConfig } from '../shared/config.ts';
 import { migrate } from '../shared/db/migrate.ts';
 import { signToken } from '../shared/auth.ts';
 import { createLogger } from '../shared/logger.ts';
 import { runProcess } from '../shared/process.ts';
 import { ensureDatabase, startPostgres } from './local-stack/postgres.ts';
-import { MissingToolError, startElasticsearch } from './local-stack/elasticsearch.ts';
+import { MissingToolError, startElasticsearch, startElasticsearchCluster } from './local-stack/elasticsearch.ts';
 import { startRedis } from './local-stack/redis.ts';
 import { freePort, portInUse } from './local-stack/ports.ts';
 import { DATA_DIR, devSecrets } from './local-stack/dev-secrets.ts';
@@ -34,8 +35,19 @@ async function portFor(name: string, preferred: number): Promise<number> {
   return port;
 }
 
+/** `--instances N`: instances of each app (1–16); `--es-nodes N`: nodes of the local Elasticsearch (1 or 3). */
+function options(): { instances: number; esNodes: number } {
+  const { values } = parseArgs({ options: { instances: { type: 'string', default: '1' }, 'es-nodes': { type: 'string', default: '1' } } });
+  const instances = Number(values.instances);
+  const esNodes = Number(values['es-nodes']);
+  if (!Number.isInteger(instances) || instances < 1 || instances > 16) throw new Error(`--instances must be a whole number from 1 to 16, not "${values.instances}"`);
+  if (esNodes !== 1 && esNodes !== 3) throw new Error(`--es-nodes must be 1 or 3, not "${values['es-nodes']}"`);
+  return { instances, esNodes };
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
+  const { instances, esNodes } = options();
   const env: NodeJS.ProcessEnv = { ...process.env };
   const secrets = devSecrets(DATA_DIR);
   mkdirSync(path.join(DATA_DIR, 'logs'), { recursive: true });
@@ -49,9 +61,17 @@ async function main(): Promise<void> {
 
   if (!env.ELASTICSEARCH_URL) {
     try {
-      const es = await startElasticsearch({ dataDir: path.join(DATA_DIR, 'elasticsearch'), port: await portFor('Elasticsearch', 9200), log: say });
-      stops.push(announced('Elasticsearch', es.stop));
-      env.ELASTICSEARCH_URL = es.url;
+      if (esNodes === 1) {
+        const es = await startElasticsearch({ dataDir: path.join(DATA_DIR, 'elasticsearch'), port: await portFor('Elasticsearch', 9200), log: say });
+        stops.push(announced('Elasticsearch', es.stop));
+        env.ELASTICSEARCH_URL = es.url;
+      } else {
+        // A data directory of its own: a single node's data cannot join a cluster.
+        const ports = [await portFor('Elasticsearch', 9200), await portFor('Elasticsearch node 2', 9201), await portFor('Elasticsearch node 3', 9202)];
+        const es = await startElasticsearchCluster({ dataDir: path.join(DATA_DIR, 'elasticsearch-cluster'), ports, log: say });
+        stops.push(announced(`Elasticsearch (${esNodes} nodes)`, es.stop));
+        env.ELASTICSEARCH_URL = es.url;
+      }
     } catch (err) {
       if (err instanceof MissingToolError) throw new Error(err.message);
       throw err;
@@ -104,9 +124,9 @@ async function main(): Promise<void> {
   say('demo data seeded (pro1 and a few hundred professionals around Accra)');
 
   const children = [
-    launch('command-api', 'command-api/main.ts', env),
-    launch('query-api', 'query-api/main.ts', env),
-    launch('indexer', 'indexer/main.ts', env),
+    launch('command-api', 'command-api/main.ts', env, instances),
+    launch('query-api', 'query-api/main.ts', env, instances),
+    launch('indexer', 'indexer/main.ts', env, instances),
   ];
   // The apps stop first, together: each stops taking requests, finishes those in flight, and lets
   // its workers finish their jobs before it closes its connections.
@@ -128,6 +148,7 @@ Booking marketplace is up in ${((Date.now() - started) / 1000).toFixed(1)} s.
   command-api  ${urls.command}   (API docs ${urls.command}/api)
   query-api    ${urls.query}   (API docs ${urls.query}/api)
   indexer      ${urls.indexer}   (health and metrics)
+  ${instances > 1 ? `instances    ${instances} of each app behind those ports${esNodes > 1 ? `; Elasticsearch ${esNodes} nodes` : ''}` : esNodes > 1 ? `Elasticsearch ${esNodes} nodes` : ''}
   ${env.MAIL_SINK_URL ? `mail sink    ${env.MAIL_SINK_URL}/messages` : ''}
   logs         .data/logs/*.log
 
@@ -144,11 +165,12 @@ Ctrl-C stops everything.
 `);
 }
 
-function launch(name: string, entry: string, env: NodeJS.ProcessEnv): Supervised {
+/** One supervised app; with more than one instance, a cluster of them behind the app's port (local-stack/cluster.ts). */
+function launch(name: string, entry: string, env: NodeJS.ProcessEnv, instances: number): Supervised {
   const log = createWriteStream(path.join(DATA_DIR, 'logs', `${name}.log`), { flags: 'a' });
   return supervise({
     name,
-    entry,
+    ...(instances === 1 ? { entry } : { entry: 'scripts/local-stack/cluster.ts', args: [name, entry, String(instances)] }),
     env,
     say,
     onOutput: (chunk) => {

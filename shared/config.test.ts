@@ -37,6 +37,15 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...base, WEBHOOK_TIMEOUT_MS: '60000' })).to.throw(ConfigError, /WEBHOOK_TIMEOUT_MS/);
   });
 
+  it('takes one Elasticsearch URL, or the URLs of several nodes comma separated, and nothing else', () => {
+    const three = 'http://127.0.0.1:9200,http://127.0.0.1:9201,https://es3.internal:9200';
+    expect(loadConfig({ ...base, ELASTICSEARCH_URL: three }).elasticsearch.url).to.equal(three);
+    expect(loadConfig({ ...base, ELASTICSEARCH_URL: 'http://es:9200' }).elasticsearch.url).to.equal('http://es:9200');
+    for (const bad of ['es:9200', 'http://a:9200,', 'http://a:9200, http://b:9200', 'ftp://a', 'http://a:9200,,http://b:9200']) {
+      expect(() => loadConfig({ ...base, ELASTICSEARCH_URL: bad }), bad).to.throw(ConfigError, /ELASTICSEARCH_URL/);
+    }
+  });
+
   it('names the variable and the rule for a bad value', () => {
     expect(() => loadConfig({ ...base, COMMAND_API_PORT: 'abc' })).to.throw(ConfigError, /COMMAND_API_PORT.*must be a number/);
     expect(() => loadConfig({ ...base, HOLD_MINUTES: '0' })).to.throw(ConfigError, /HOLD_MINUTES/);

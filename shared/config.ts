@@ -71,7 +71,8 @@ const schema = Joi.object({
   DB_SSL_CA_FILE: Joi.string(),
   DB_POOL_MAX: Joi.number().integer().min(1).max(200).default(10),
 
-  ELASTICSEARCH_URL: Joi.string().uri({ scheme: ['http', 'https'] }),
+  // one URL, or the URLs of several nodes of one cluster, comma separated
+  ELASTICSEARCH_URL: Joi.string().pattern(/^https?:\/\/[^\s,]+(,https?:\/\/[^\s,]+)*$/, 'URL or comma-separated URLs'),
   ELASTICSEARCH_INDEX_ALIAS: Joi.string().pattern(/^[a-z0-9_-]+$/).default('professionals'),
   ELASTICSEARCH_TIMEOUT_MS: Joi.number().integer().min(100).max(60000).default(1500),
   REDIS_URL: Joi.string().uri({ scheme: ['redis', 'rediss'] }),

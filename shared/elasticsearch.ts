@@ -9,9 +9,10 @@ export type { Client as ElasticsearchClient };
  */
 const LONGEST_REQUEST_MS = 120_000;
 
+/** `url` may list several nodes of one cluster, comma separated: requests go round them, skipping dead ones. */
 export function createElasticsearchClient(opts: { url: string }): Client {
   return new Client({
-    node: opts.url,
+    nodes: opts.url.split(','),
     requestTimeout: LONGEST_REQUEST_MS,
     maxRetries: 0,
     compression: false,

@@ -1,4 +1,6 @@
-import { Registry, collectDefaultMetrics, Histogram } from 'prom-client';
+import cluster from 'node:cluster';
+import { randomUUID } from 'node:crypto';
+import { AggregatorRegistry, Registry, collectDefaultMetrics, Histogram } from 'prom-client';
 import type { RequestHandler as ExpressHandler } from 'express';
 
 export { Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -7,7 +9,37 @@ export function createRegistry(service: string): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
   collectDefaultMetrics({ register: registry });
+  if (cluster.isWorker) {
+    // One of several instances behind one port (scripts/local-stack/cluster.ts): the primary collects
+    // this registry from every instance on request. Constructing an aggregator installs that listener.
+    AggregatorRegistry.setRegistries([registry]);
+    new AggregatorRegistry();
+  }
   return registry;
+}
+
+/** Messages between an instance and its cluster's primary: "send me every instance's metrics, summed". */
+export const CLUSTER_METRICS_REQUEST = 'booking:cluster-metrics-request';
+export const CLUSTER_METRICS_RESPONSE = 'booking:cluster-metrics-response';
+const CLUSTER_METRICS_TIMEOUT_MS = 10_000;
+
+/** The metrics of every instance of this cluster, aggregated by the primary. */
+function clusterMetrics(): Promise<string> {
+  const id = randomUUID();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => finish(new Error('no answer from the cluster primary')), CLUSTER_METRICS_TIMEOUT_MS);
+    const onMessage = (message: { type?: string; id?: string; metrics?: string; error?: string }) => {
+      if (message?.type === CLUSTER_METRICS_RESPONSE && message.id === id) finish(message.error ? new Error(message.error) : undefined, message.metrics);
+    };
+    const finish = (err: Error | undefined, metrics?: string) => {
+      clearTimeout(timer);
+      process.off('message', onMessage);
+      if (err) reject(err);
+      else resolve(metrics ?? '');
+    };
+    process.on('message', onMessage);
+    process.send!({ type: CLUSTER_METRICS_REQUEST, id });
+  });
 }
 
 /** Records latency per route template (never per raw URL, which would explode cardinality). */
@@ -29,9 +61,22 @@ export function httpMetrics(registry: Registry): ExpressHandler {
   };
 }
 
+/**
+ * GET /metrics. In a cluster any instance may take the scrape, so it answers for all of them (counters and
+ * histograms summed; gauges that every instance reads alike declare `aggregator: 'max'`); when they
+ * cannot be collected, 503: half the counts would look like a counter reset.
+ */
 export function metricsEndpoint(registry: Registry): ExpressHandler {
   return async (_req, res) => {
-    res.type(registry.contentType).send(await registry.metrics());
+    if (!cluster.isWorker) {
+      res.type(registry.contentType).send(await registry.metrics());
+      return;
+    }
+    try {
+      res.type(registry.contentType).send(await clusterMetrics());
+    } catch (err) {
+      res.status(503).set('Retry-After', '5').type('text/plain').send(`metrics of every instance could not be collected: ${(err as Error).message}\n`);
+    }
   };
 }
 

@@ -40,6 +40,8 @@ export async function registerWebhookWorkers(deps: CommandDeps): Promise<void> {
   const now = () => deps.now?.() ?? new Date();
   new Gauge({
     name: 'webhook_queue_age_seconds',
+    // the same value on every instance: not summed across a cluster
+    aggregator: 'max',
     help: 'Age of the oldest outgoing webhook delivery that is due and waiting for a worker',
     registers: [deps.registry],
     async collect() {
@@ -48,6 +50,8 @@ export async function registerWebhookWorkers(deps: CommandDeps): Promise<void> {
   });
   new Gauge({
     name: 'webhook_endpoints_failing',
+    // the same value on every instance: not summed across a cluster
+    aggregator: 'max',
     help: `Enabled webhook endpoints whose every attempt has failed for more than ${FAILING_ALERT_SECONDS} s`,
     registers: [deps.registry],
     async collect() {

@@ -4,6 +4,7 @@ import { Joi, validate } from '../../shared/validation.ts';
 import type { QueryDeps } from '../deps.ts';
 import { sendFailure } from '../problems.ts';
 import { getProfessional } from './get-professional.ts';
+import { sendCachedAnswer } from './send-cached-answer.ts';
 
 // the example is the demo professional (npm start seeds it; fuzzing creates it) so generated requests find one
 export const getProfessionalParams = Joi.object({ id: professionalId().required().example('pro1') });
@@ -15,6 +16,6 @@ export function getProfessionalRoute(deps: QueryDeps) {
     if (!input.ok) return sendFailure(res, input);
     const result = await getProfessional(deps, input.value.id);
     if (!result.ok) return sendFailure(res, result);
-    res.set('X-Cache', result.value.cache).type('application/json').send(result.value.body);
+    sendCachedAnswer(req, res, result.value);
   };
 }

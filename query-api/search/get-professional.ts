@@ -16,13 +16,13 @@ export interface ProfessionalDetail extends PublicProfile {
 export async function getProfessional(
   deps: QueryDeps,
   id: string,
-): Promise<Result<{ body: string; cache: CacheStatus }, 'professional_not_found' | 'search_unavailable'>> {
+): Promise<Result<{ body: string; etag: string; cache: CacheStatus }, 'professional_not_found' | 'search_unavailable'>> {
   try {
-    const { body, cache } = await deps.cache(`doc:${id}`, professionalTags(id), async () => {
+    const answer = await deps.cache(`doc:${id}`, professionalTags(id), async () => {
       const doc = await timeElasticsearch(deps.metrics, 'get', () => getProfessionalDocument(deps.es, readModel(deps), id));
       return doc?.active ? JSON.stringify(professionalDetail(doc, Date.now(), deps.config.search.horizonDays)) : undefined;
     });
-    return body === undefined ? fail('professional_not_found') : ok({ body, cache });
+    return answer.body === undefined ? fail('professional_not_found') : ok(answer);
   } catch (err) {
     if (!isElasticsearchUnavailable(err)) throw err;
     deps.logger.warn({ err: (err as Error).message }, 'search unavailable: Elasticsearch did not answer');

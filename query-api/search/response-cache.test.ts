@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Registry } from 'prom-client';
 import { createQueryMetrics } from '../metrics.ts';
-import { createResponseCache, createSingleFlightCache } from './response-cache.ts';
+import { createResponseCache, createSingleFlightCache, etagOf } from './response-cache.ts';
 
 function setup(ttlSeconds = 30) {
   const metrics = createQueryMetrics(new Registry());
@@ -34,7 +34,7 @@ describe('single-flight response cache', () => {
     expect(f.calls()).to.equal(1);
     expect(results.filter((r) => r.cache === 'MISS')).to.have.length(1);
     expect(results.every((r) => r.body === 'body')).to.equal(true);
-    expect(await cached('k', [], f.fill)).to.deep.equal({ body: 'body', cache: 'HIT' });
+    expect(await cached('k', [], f.fill)).to.deep.equal({ body: 'body', etag: etagOf('body'), cache: 'HIT' });
     expect(f.calls()).to.equal(1);
   });
 
@@ -55,13 +55,13 @@ describe('single-flight response cache', () => {
     const results = await Promise.allSettled([cached('k', [], failing), cached('k', [], failing)]);
     expect(results.map((r) => r.status)).to.deep.equal(['rejected', 'rejected']);
     expect(calls).to.equal(1);
-    expect(await cached('k', [], async () => 'fresh')).to.deep.equal({ body: 'fresh', cache: 'MISS' });
+    expect(await cached('k', [], async () => 'fresh')).to.deep.equal({ body: 'fresh', etag: etagOf('fresh'), cache: 'MISS' });
   });
 
   it('does not cache an empty fill (not found)', async () => {
     const cached = setup();
     expect(await cached('k', [], async () => undefined)).to.deep.equal({ body: undefined, cache: 'MISS' });
-    expect(await cached('k', [], async () => 'now there')).to.deep.equal({ body: 'now there', cache: 'MISS' });
+    expect(await cached('k', [], async () => 'now there')).to.deep.equal({ body: 'now there', etag: etagOf('now there'), cache: 'MISS' });
   });
 
   it('stores nothing at a TTL of 0 but still coalesces concurrent requests', async () => {
@@ -73,5 +73,11 @@ describe('single-flight response cache', () => {
     expect(f.calls()).to.equal(1);
     expect((await cached('k', [], f.fill)).cache).to.equal('MISS');
     expect(f.calls()).to.equal(2);
+  });
+
+  it('tags each body with a strong entity tag of its bytes, the same for the same bytes only', () => {
+    expect(etagOf('{"a":1}')).to.match(/^"[A-Za-z0-9_-]{27}"$/);
+    expect(etagOf('{"a":1}')).to.equal(etagOf('{"a":1}'));
+    expect(etagOf('{"a":1}')).not.to.equal(etagOf('{"a":2}'));
   });
 });

@@ -1,3 +1,5 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { LRUCache } from 'lru-cache';
 import { cacheLayout } from '../../shared/search/cache-tags.ts';
 import type { Redis } from '../../shared/redis.ts';
@@ -13,11 +15,26 @@ interface Stamp {
   subscription: number;
 }
 
+/** A serialized response body and its entity tag, computed once when the body is made. */
+export interface CachedBody {
+  body: string;
+  etag: string;
+}
+
+/** A strong entity tag: the body's digest (bytes are cached and sent as they are). */
+export const etagOf = (body: string) => `"${createHash('sha1').update(body).digest('base64url')}"`;
+
 /** Serialized response bodies by key and tags. Reads never throw: a broken cache is a miss. */
 export interface ResponseCache {
   /** The body if cached and still current; otherwise the stamp a fill started now must be stored with. */
-  get(key: string, tags: readonly string[]): Promise<{ body: string } | { body?: undefined; stamp: Stamp | undefined }>;
-  set(key: string, tags: readonly string[], stamp: Stamp | undefined, body: string): void;
+  get(key: string, tags: readonly string[]): Promise<CachedBody | { body?: undefined; stamp: Stamp | undefined }>;
+  /** Resolves once the body is stored (or could not be); never rejects. */
+  set(key: string, tags: readonly string[], stamp: Stamp | undefined, entry: CachedBody): Promise<void>;
+  /**
+   * The right to fill a key, shared by every instance (a short Redis lock): `busy` while another holds it;
+   * undefined when there is no shared cache to coordinate through (fill without it).
+   */
+  claim(key: string): Promise<{ release(): void } | 'busy' | undefined>;
   close(): void;
 }
 
@@ -26,8 +43,7 @@ const MEMORY_MAX_BYTES = 8 * 1024 * 1024;
 // Without Redis nothing can tell this instance that a document changed: keep answers no longer than this.
 const UNSHARED_TTL_MS = 1000;
 
-interface NearEntry {
-  body: string;
+interface NearEntry extends CachedBody {
   tags: readonly string[];
   generations: readonly string[];
 }
@@ -50,16 +66,14 @@ interface NearEntry {
 export function createResponseCache(opts: { redis?: Redis; ttlSeconds: number; namespace: string; metrics: QueryMetrics }): ResponseCache {
   const { redis, metrics } = opts;
   const ttlMs = opts.ttlSeconds * 1000;
-  if (ttlMs === 0) return { get: async () => ({ stamp: undefined }), set: () => {}, close: () => {} };
+  const unshared = { claim: async () => undefined, close: () => {} };
+  if (ttlMs === 0) return { ...unshared, get: async () => ({ stamp: undefined }), set: async () => {} };
   if (!redis) {
-    const memory = new LRUCache<string, string>({ maxSize: MEMORY_MAX_BYTES, sizeCalculation: (b) => b.length + 1, ttl: Math.min(ttlMs, UNSHARED_TTL_MS) });
+    const memory = new LRUCache<string, CachedBody>({ maxSize: MEMORY_MAX_BYTES, sizeCalculation: (e) => e.body.length + 64, ttl: Math.min(ttlMs, UNSHARED_TTL_MS) });
     return {
-      get: async (key) => {
-        const body = memory.get(key);
-        return body === undefined ? { stamp: undefined } : { body };
-      },
-      set: (key, _tags, _stamp, body) => void memory.set(key, body),
-      close: () => {},
+      ...unshared,
+      get: async (key) => memory.get(key) ?? { stamp: undefined },
+      set: async (key, _tags, _stamp, entry) => void memory.set(key, entry),
     };
   }
 
@@ -108,7 +122,7 @@ export function createResponseCache(opts: { redis?: Redis; ttlSeconds: number; n
       if (redis.status !== 'ready') return { stamp: undefined };
       if (nearUsable()) {
         const entry = near.get(key);
-        if (entry && nearCurrent(entry)) return { body: entry.body };
+        if (entry && nearCurrent(entry)) return entry;
       }
       let stored: string | null;
       let generations: (string | null)[];
@@ -127,60 +141,134 @@ export function createResponseCache(opts: { redis?: Redis; ttlSeconds: number; n
       }
       const stamp = { generations: generations.map((g) => g ?? ''), subscription };
       if (stored === null) return { stamp };
-      // "<expires at, ms since the epoch>\n<stamp, space separated>\n<body>"
+      // "<expires at, ms since the epoch>\n<stamp, space separated>\n<etag>\n<body>"
       const first = stored.indexOf('\n');
       const second = stored.indexOf('\n', first + 1);
+      const third = stored.indexOf('\n', second + 1);
       const remainingMs = Number(stored.slice(0, first)) - Date.now();
-      if (!(remainingMs > 0) || stored.slice(first + 1, second) !== stamp.generations.join(' ')) return { stamp };
-      const body = stored.slice(second + 1);
-      if (nearUsable() && stamp.subscription === subscription) near.set(key, { body, tags, generations: stamp.generations }, { ttl: remainingMs });
-      return { body };
+      if (!(remainingMs > 0) || third < 0 || stored.slice(first + 1, second) !== stamp.generations.join(' ')) return { stamp };
+      const entry = { etag: stored.slice(second + 1, third), body: stored.slice(third + 1) };
+      if (nearUsable() && stamp.subscription === subscription) near.set(key, { ...entry, tags, generations: stamp.generations }, { ttl: remainingMs });
+      return entry;
     },
-    set(key, tags, stamp, body) {
+    async set(key, tags, stamp, entry) {
       if (redis.status !== 'ready' || stamp === undefined) return;
       const expiresAt = Date.now() + ttlMs;
-      redis.set(layout.entry(key), `${expiresAt}\n${stamp.generations.join(' ')}\n${body}`, 'PX', ttlMs).catch(() => metrics.cacheErrors.inc());
-      if (nearUsable() && stamp.subscription === subscription) near.set(key, { body, tags, generations: stamp.generations });
+      if (nearUsable() && stamp.subscription === subscription) near.set(key, { ...entry, tags, generations: stamp.generations });
+      await redis
+        .set(layout.entry(key), `${expiresAt}\n${stamp.generations.join(' ')}\n${entry.etag}\n${entry.body}`, 'PX', ttlMs)
+        .catch(() => metrics.cacheErrors.inc());
+    },
+    async claim(key) {
+      if (redis.status !== 'ready') return undefined;
+      const token = randomUUID();
+      try {
+        if ((await redis.set(layout.lock(key), token, 'PX', FILL_LOCK_MS, 'NX')) === null) return 'busy';
+      } catch {
+        metrics.cacheErrors.inc();
+        return undefined;
+      }
+      return {
+        // only our own lock: once it has lapsed, another instance may hold the key's lock
+        release: () => void redis.eval(RELEASE_LOCK, 1, layout.lock(key), token).catch(() => {}),
+      };
     },
     close: () => subscriber.disconnect(),
   };
 }
 
+/**
+ * A fill's lock outlives a search at the usual timeouts (ELASTICSEARCH_TIMEOUT_MS, 1.5 s by default); a
+ * fill that takes longer only lets another instance fill too, and a dead filler blocks no one for long.
+ */
+const FILL_LOCK_MS = 5000;
+/** How long an instance waits for another's fill before it asks Elasticsearch itself. */
+const FILL_WAIT_MS = 1000;
+const FILL_POLL_MS = 10;
+const RELEASE_LOCK = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+
 export type CacheStatus = 'HIT' | 'MISS';
+export type CachedAnswer = { body: string; etag: string; cache: CacheStatus } | { body: undefined; etag?: undefined; cache: CacheStatus };
 
 /**
  * Cache-aside with single flight: concurrent requests for one key share one cache read and, on a miss,
- * one fill (one Elasticsearch query) per instance. Followers are answered from the leader's result, so
- * they report HIT. A fill that yields undefined (e.g. not found) is not cached; a failing fill fails
- * every waiter and caches nothing.
+ * one fill (one Elasticsearch query), across instances too. In an instance, followers share the leader's
+ * result. Between instances, a short Redis lock per key picks the one that fills; the others poll the
+ * entry through the normal read (which checks its stamp against the current generations) until it
+ * appears, and fill themselves if the lock is released without a current entry, or after FILL_WAIT_MS,
+ * or when Redis cannot be asked. Everyone but the filler reports HIT.
+ * A fill that yields undefined (e.g. not found) is not cached; a failing fill fails every waiter in its
+ * instance and caches nothing.
  */
 export function createSingleFlightCache(cache: ResponseCache, metrics: QueryMetrics) {
-  const inFlight = new Map<string, Promise<{ body: string | undefined; cache: CacheStatus }>>();
-  return async function cached(
+  const inFlight = new Map<string, Promise<CachedAnswer>>();
+
+  async function load(key: string, tags: readonly string[], fill: () => Promise<string | undefined>): Promise<CachedAnswer> {
+    let found = await cache.get(key, tags);
+    if (found.body !== undefined) {
+      metrics.cache.inc({ result: 'hit' });
+      return { ...found, cache: 'HIT' };
+    }
+    const waitUntil = Date.now() + FILL_WAIT_MS;
+    // Without a stamp nothing can be stored, nor coordinated: fill at once.
+    while (found.stamp !== undefined) {
+      const claim = await cache.claim(key);
+      if (claim === undefined) break;
+      if (claim !== 'busy') {
+        try {
+          // it may have been filled between the read and the claim
+          found = await cache.get(key, tags);
+          if (found.body !== undefined) {
+            metrics.cache.inc({ result: 'coalesced' });
+            claim.release();
+            return { ...found, cache: 'HIT' };
+          }
+          return await fillAndStore(key, tags, found.stamp, fill, claim);
+        } catch (err) {
+          claim.release();
+          throw err;
+        }
+      }
+      if (Date.now() >= waitUntil) break;
+      await sleep(FILL_POLL_MS);
+      found = await cache.get(key, tags);
+      if (found.body !== undefined) {
+        metrics.cache.inc({ result: 'coalesced' });
+        return { ...found, cache: 'HIT' };
+      }
+    }
+    return fillAndStore(key, tags, found.stamp, fill);
+  }
+
+  /** Fills with the stamp read before the fill; the lock is released once the entry is stored. */
+  async function fillAndStore(
     key: string,
     tags: readonly string[],
+    stamp: Stamp | undefined,
     fill: () => Promise<string | undefined>,
-  ): Promise<{ body: string | undefined; cache: CacheStatus }> {
+    claim?: { release(): void },
+  ): Promise<CachedAnswer> {
+    metrics.cache.inc({ result: 'miss' });
+    const body = await fill();
+    if (body === undefined) {
+      claim?.release();
+      return { body, cache: 'MISS' };
+    }
+    const entry = { body, etag: etagOf(body) };
+    void cache.set(key, tags, stamp, entry).then(() => claim?.release());
+    return { ...entry, cache: 'MISS' };
+  }
+
+  return async function cached(key: string, tags: readonly string[], fill: () => Promise<string | undefined>): Promise<CachedAnswer> {
     const pending = inFlight.get(key);
     if (pending) {
       metrics.cache.inc({ result: 'coalesced' });
-      const { body } = await pending;
-      return { body, cache: 'HIT' };
+      return { ...(await pending), cache: 'HIT' };
     }
-    const load = (async () => {
-      const found = await cache.get(key, tags);
-      if (found.body !== undefined) {
-        metrics.cache.inc({ result: 'hit' });
-        return { body: found.body, cache: 'HIT' as const };
-      }
-      metrics.cache.inc({ result: 'miss' });
-      const body = await fill();
-      if (body !== undefined) cache.set(key, tags, found.stamp, body);
-      return { body, cache: 'MISS' as const };
-    })();
-    inFlight.set(key, load);
+    const loading = load(key, tags, fill);
+    inFlight.set(key, loading);
     try {
-      return await load;
+      return await loading;
     } finally {
       inFlight.delete(key);
     }

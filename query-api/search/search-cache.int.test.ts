@@ -85,6 +85,7 @@ describe('search cache and rate limits', function () {
     const gets = async () => Number(/cmdstat_get:calls=(\d+)/.exec(await redis.info('commandstats'))?.[1] ?? 0);
     const q = freshQuery();
     await get(q); // miss: Elasticsearch, then Redis and memory
+    await sleep(200); // the fill lock's release (a script that GETs the lock) lands after the answer
     const before = await gets();
     const hits = await Promise.all(Array.from({ length: 10 }, () => get(q)));
     expect(hits.every((r) => r.headers['x-cache'] === 'HIT')).to.equal(true);
@@ -113,6 +114,32 @@ describe('search cache and rate limits', function () {
       expect(searchesByB).to.equal(1);
     } finally {
       await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it('costs one Elasticsearch query for 20 identical concurrent misses spread over two instances', async () => {
+    const other = await createRuntime(system.config, { logger: createLogger({ name: 'other', level: 'silent' }) });
+    let searchesByOther = 0;
+    const onRequest = (_err: unknown, event: { meta: { request: { params: { path: string } } } } | null) => {
+      if (event?.meta.request.params.path.endsWith('/_search')) searchesByOther++;
+    };
+    other.deps.es.diagnostic.on('request', onRequest);
+    const counter = countSearches();
+    try {
+      const otherApp = createApp(other.deps);
+      const q = freshQuery();
+      const responses = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? get(q) : request(otherApp).get('/search/professionals').query(q))),
+      );
+      expect(responses.map((r) => r.status)).to.deep.equal(Array(20).fill(200));
+      expect(new Set(responses.map((r) => r.text)).size).to.equal(1);
+      expect(responses[0]!.body.data.length).to.be.greaterThan(0);
+      expect(new Set(responses.map((r) => r.headers.etag)).size, 'one entity tag').to.equal(1);
+      expect(counter.count() + searchesByOther, 'Elasticsearch searches').to.equal(1);
+      expect(responses.filter((r) => r.headers['x-cache'] === 'MISS')).to.have.length(1);
+    } finally {
+      counter.stop();
+      await other.close();
     }
   });
 

@@ -6,6 +6,7 @@ import type { QueryDeps } from '../deps.ts';
 import { sendFailure } from '../problems.ts';
 import { beyondSearchHorizon, canonicalQuery, decodeCursor, crossFieldErrors, searchQuerySchema, type SearchAfter, type SearchQuery } from './search-query.ts';
 import { searchProfessionals } from './search-professionals.ts';
+import { sendCachedAnswer } from './send-cached-answer.ts';
 
 interface ParsedSearch {
   q: SearchQuery;
@@ -32,7 +33,7 @@ export function searchProfessionalsRoute(deps: QueryDeps) {
     if (beyond.length > 0) return sendFailure(res, fail('validation_error', beyond[0]!.message, beyond));
     const result = await searchProfessionals(deps, search.q, search.canonical, search.after);
     if (!result.ok) return sendFailure(res, result);
-    res.set('X-Cache', result.value.cache).type('application/json').send(result.value.body);
+    sendCachedAnswer(req, res, result.value);
   };
 }
 

@@ -22,10 +22,11 @@ export async function searchProfessionals(
   q: SearchQuery,
   canonical: string,
   after: SearchAfter | undefined,
-): Promise<Result<{ body: string; cache: CacheStatus }, 'search_unavailable'>> {
+): Promise<Result<{ body: string; etag: string; cache: CacheStatus }, 'search_unavailable'>> {
   try {
-    const { body, cache } = await deps.cache(cacheKey(canonical, q), searchTags(q), () => searchPage(deps, q, canonical, after));
-    return ok({ body: body!, cache });
+    const answer = await deps.cache(cacheKey(canonical, q), searchTags(q), () => searchPage(deps, q, canonical, after));
+    if (answer.body === undefined) throw new Error('a search fill always yields a page');
+    return ok(answer);
   } catch (err) {
     if (!isElasticsearchUnavailable(err)) throw err;
     deps.logger.warn({ err: (err as Error).message }, 'search unavailable: Elasticsearch did not answer');

@@ -9,6 +9,7 @@ import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, re
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from './ports.ts';
 
 export interface RunningService {
   url: string;
@@ -281,7 +282,7 @@ function jvmArgs(): string[] {
  * port 0/undefined lets the node bind a free port. The JVM exits by itself when this process dies
  * (it watches its stdin pipe), and is killed on this process's 'exit' as well.
  */
-export async function startElasticsearch(opts: { dataDir: string; port?: number; log?: Log }): Promise<RunningService> {
+export async function startElasticsearch(opts: { dataDir: string; port?: number; log?: Log; node?: ClusterMember }): Promise<RunningService> {
   const java = await findJava();
   await buildElasticsearchLauncher(opts.log);
 
@@ -305,7 +306,8 @@ export async function startElasticsearch(opts: { dataDir: string; port?: number;
   const tail = (n = 40) => recent.slice(-n).join('\n');
 
   const started = Date.now();
-  const child: ChildProcess = spawn(java.javaBin, [...jvmArgs(), '-cp', classpath, MAIN_CLASS, dataDir, String(port)], {
+  const member = opts.node ? [opts.node.name, String(opts.node.transportPort), opts.node.seedHosts.join(','), opts.node.masters.join(',')] : [];
+  const child: ChildProcess = spawn(java.javaBin, [...jvmArgs(), '-cp', classpath, MAIN_CLASS, dataDir, String(port), ...member], {
     cwd: LAUNCHER_DIR,
     stdio: ['pipe', 'pipe', 'pipe'],
     // own process group: a terminal Ctrl-C reaches this process first, which then stops the node in order;
@@ -408,6 +410,63 @@ export async function startElasticsearch(opts: { dataDir: string; port?: number;
   (child.stderr as unknown as { unref?: () => void } | null)?.unref?.();
 
   const url = readyUrl!;
+  if (opts.node) {
+    opts.log?.(`Elasticsearch node ${opts.node.name} started on ${url} in ${((Date.now() - started) / 1000).toFixed(1)}s (log: ${logFile})`);
+    return { url, stop };
+  }
   opts.log?.(`Elasticsearch started on ${url} in ${((Date.now() - started) / 1000).toFixed(1)}s (data: ${dataDir}, log: ${logFile})`);
   return { url, stop };
+}
+
+/** One node of a local cluster: its name, its transport port, and how it finds the others. */
+interface ClusterMember {
+  name: string;
+  transportPort: number;
+  /** Transport addresses of every node (host:port). */
+  seedHosts: string[];
+  /** Names of the nodes that bootstrap the cluster; empty once it has been. */
+  masters: string[];
+}
+
+/**
+ * A cluster of real nodes on 127.0.0.1, one JVM each, every one master-eligible and a data node, with
+ * its data under `<dataDir>/<node name>`; one HTTP port each (`ports`). Resolves once every node has
+ * joined; `url` lists the nodes' URLs, comma separated, as ELASTICSEARCH_URL accepts them.
+ */
+export async function startElasticsearchCluster(opts: { dataDir: string; ports: number[]; log?: Log }): Promise<RunningService> {
+  await buildElasticsearchLauncher(opts.log);
+  const names = opts.ports.map((_, i) => `node-${i + 1}`);
+  const transportPorts: number[] = [];
+  while (transportPorts.length < names.length) {
+    const port = await freePort();
+    if (!transportPorts.includes(port)) transportPorts.push(port);
+  }
+  const seedHosts = transportPorts.map((p) => `127.0.0.1:${p}`);
+  // Bootstrapped once, when the cluster is new; naming initial masters afterwards only earns a warning.
+  const masters = existsSync(path.join(opts.dataDir, names[0]!, 'data', '_state')) ? [] : names;
+  const results = await Promise.allSettled(
+    names.map((name, i) =>
+      startElasticsearch({
+        dataDir: path.join(opts.dataDir, name),
+        port: opts.ports[i]!,
+        ...(opts.log ? { log: opts.log } : {}),
+        node: { name, transportPort: transportPorts[i]!, seedHosts, masters },
+      }),
+    ),
+  );
+  const nodes = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const stop = async () => void (await Promise.all(nodes.map((n) => n.stop())));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    await stop();
+    throw failed.reason;
+  }
+  const health = await fetch(`${nodes[0]!.url}/_cluster/health?wait_for_nodes=${names.length}&wait_for_status=yellow&timeout=60s`);
+  const body = (await health.json()) as { number_of_nodes: number; status: string };
+  if (!health.ok || body.number_of_nodes !== names.length) {
+    await stop();
+    throw new Error(`Elasticsearch: only ${body.number_of_nodes} of ${names.length} nodes joined the cluster`);
+  }
+  opts.log?.(`Elasticsearch cluster of ${names.length} nodes is ${body.status} (${nodes.map((n) => n.url).join(', ')})`);
+  return { url: nodes.map((n) => n.url).join(','), stop };
 }

@@ -5,6 +5,13 @@ export interface SupervisedOptions {
   name: string;
   /** The process's entry point, run with tsx. */
   entry: string;
+  /** Arguments after the entry point. */
+  args?: string[];
+  /**
+   * Starts the process instead of spawning the entry (e.g. `() => cluster.fork().process` for an
+   * instance of a cluster); it must give the child piped stdout and stderr.
+   */
+  fork?: () => ChildProcess;
   env: NodeJS.ProcessEnv;
   /** Says what happens (crash, restart); one line each. */
   say: (msg: string) => void;
@@ -47,11 +54,13 @@ export function supervise(opts: SupervisedOptions): Supervised {
 
   const launch = () => {
     const startedAt = Date.now();
-    const proc = spawn(process.execPath, [...APP_NODE_FLAGS, '--import', 'tsx', opts.entry], {
-      env: opts.env,
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      detached: true,
-    });
+    const proc =
+      opts.fork?.() ??
+      spawn(process.execPath, [...APP_NODE_FLAGS, '--import', 'tsx', opts.entry, ...(opts.args ?? [])], {
+        env: opts.env,
+        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+        detached: true,
+      });
     child = proc;
     if (opts.onOutput) {
       proc.stdout!.on('data', opts.onOutput);

@@ -163,13 +163,16 @@ export function changeTags(id: string, before: IndexedView | undefined, after: I
 
 /**
  * Where the cache lives in Redis, per namespace (the index alias, so deployments or test suites sharing a
- * Redis never mix): entries, one generation counter per tag, and the channel on which the indexer
+ * Redis never mix): entries, fill locks, one generation counter per tag, and the channel on which the indexer
  * announces new generations to the in-process near caches of every query-api instance.
  */
 export function cacheLayout(namespace: string) {
   const prefix = `search:${namespace}:`;
   return {
-    entry: (key: string) => `${prefix}e:${key}`,
+    // "e2": entries carry their entity tag (format in query-api/search/response-cache.ts)
+    entry: (key: string) => `${prefix}e2:${key}`,
+    /** Held by the one instance filling an entry (SET NX PX) while the others wait for it. */
+    lock: (key: string) => `${prefix}l:${key}`,
     generation: (tag: string) => `${prefix}g:${tag}`,
     generationPrefix: `${prefix}g:`,
     channel: `${prefix}invalidations`,

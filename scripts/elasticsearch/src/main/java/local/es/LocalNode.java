@@ -20,9 +20,13 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Single-node Elasticsearch for local development, tests and CI, running the server jars from Maven Central.
+ * Elasticsearch for local development, tests and CI, running the server jars from Maven Central.
  *
  * Usage: java -cp target/classes:$(cat target/classpath.txt) local.es.LocalNode <dataDir> <httpPort>
+ *   a single node;
+ * or: ... local.es.LocalNode <dataDir> <httpPort> <nodeName> <transportPort> <seedHosts> <masterNodes>
+ *   one node of a cluster on 127.0.0.1: seedHosts are the transport addresses of all its nodes
+ *   (host:port, comma separated), masterNodes the names of the nodes that bootstrap it ("" once it has been).
  *
  * httpPort 0 binds a free port. Prints "ES_READY http://127.0.0.1:PORT" on stdout once the node has started.
  * The process exits when its stdin reaches EOF (the parent process died or closed the pipe) and closes the
@@ -46,8 +50,8 @@ public final class LocalNode {
     private static volatile Node node;
 
     public static void main(String[] args) {
-        if (args.length != 2) {
-            System.err.println("usage: LocalNode <dataDir> <httpPort>");
+        if (args.length != 2 && args.length != 6) {
+            System.err.println("usage: LocalNode <dataDir> <httpPort> [<nodeName> <transportPort> <seedHosts> <masterNodes>]");
             System.exit(2);
         }
         PrintStream stderr = System.err; // Elasticsearch redirects System.err into its logger
@@ -65,29 +69,38 @@ public final class LocalNode {
         PrintStream stdout = System.out;
         Path home = Path.of(args[0]).toAbsolutePath().normalize();
         int httpPort = Integer.parseInt(args[1]);
+        boolean clustered = args.length == 6;
+        String nodeName = clustered ? args[2] : "local";
         Files.createDirectories(home.resolve("config"));
         Files.createDirectories(home.resolve("data"));
         Files.createDirectories(home.resolve("logs"));
 
-        Settings settings = Settings.builder()
+        Settings.Builder builder = Settings.builder()
             .put("path.home", home.toString())
             .put("path.data", home.resolve("data").toString())
             .put("path.logs", home.resolve("logs").toString())
-            .put("node.name", "local")
-            .put("cluster.name", "local-es")
-            .put("discovery.type", "single-node")
+            .put("node.name", nodeName)
             .put("network.host", "127.0.0.1")
             .put("http.port", httpPort)
-            .put("transport.port", 0)
             .put("http.type", "netty4")
             .put("transport.type", "netty4")
-            .put("cluster.routing.allocation.disk.threshold_enabled", false)
-            .build();
+            .put("cluster.routing.allocation.disk.threshold_enabled", false);
+        if (clustered) {
+            builder
+                .put("cluster.name", "local-es-cluster")
+                .put("transport.port", Integer.parseInt(args[3]))
+                .putList("discovery.seed_hosts", List.of(args[4].split(",")));
+            // empty once the cluster has been bootstrapped: its nodes remember it
+            if (!args[5].isEmpty()) builder.putList("cluster.initial_master_nodes", List.of(args[5].split(",")));
+        } else {
+            builder.put("cluster.name", "local-es").put("discovery.type", "single-node").put("transport.port", 0);
+        }
+        Settings settings = builder.build();
 
         // Logging goes to stdout (the launcher redirects it into a log file).
         Files.writeString(home.resolve("config").resolve("log4j2.properties"), LOG4J_CONFIG);
-        Environment environment = InternalSettingsPreparer.prepareEnvironment(settings, Map.of(), null, () -> "local");
-        LogConfigurator.setNodeName("local");
+        Environment environment = InternalSettingsPreparer.prepareEnvironment(settings, Map.of(), null, () -> nodeName);
+        LogConfigurator.setNodeName(nodeName);
         LogConfigurator.configure(environment, true);
 
         watchStdin();
