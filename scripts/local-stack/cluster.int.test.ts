@@ -39,7 +39,7 @@ function sample(metrics: string, name: string, match: string): number {
 }
 
 describe('npm start --instances: a cluster of one app behind its port', function () {
-  this.timeout(120_000);
+  this.timeout(240_000);
   let system: TestSystem;
   let port: number;
   let cluster: Supervised | undefined;
@@ -57,7 +57,7 @@ describe('npm start --instances: a cluster of one app behind its port', function
       say: (msg) => said.push(msg),
       onOutput: (chunk) => said.push(chunk.toString()),
     });
-    await eventually(async () => instancesOf(cluster!.pid!).length === 2 && (await get(port, '/health/ready')).status === 200, 60_000, 200);
+    await eventually(async () => instancesOf(cluster!.pid!).length === 2 && (await get(port, '/health/ready')).status === 200, 150_000, 200);
     // both listening, or the first takes every request
     await eventually(async () => said.join('').match(/"msg":"query-api listening"/g)?.length === 2, 30_000);
   });
