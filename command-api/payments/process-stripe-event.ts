@@ -72,7 +72,7 @@ async function onPaymentCanceled(deps: CommandDeps, eventId: string, intent: Str
     await markEventProcessed(tx, eventId);
     const booking = await findBookingForIntent(tx, intent.id, intent.metadata);
     if (!booking) return ignoreUnknownIntent(deps, eventId, 'payment_intent.canceled', intent.id);
-    const expired = await expirePendingBooking(tx, booking.id, { dueOnly: false, reason: 'payment cancelled' });
+    const expired = await expirePendingBooking(tx, booking.id, { reason: 'payment cancelled' });
     if (!expired) return 'ignored' as const; // already confirmed, expired or cancelled: never move backwards
     await markSearchStale(deps.boss, tx, expired.professionalId);
     await recordBookingEvent(deps.boss, tx, 'booking.expired', expired);

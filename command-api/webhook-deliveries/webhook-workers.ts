@@ -37,7 +37,7 @@ export async function registerWebhookWorkers(deps: CommandDeps): Promise<void> {
   });
   await deps.boss.schedule(QUEUES.webhookSweep, '* * * * *');
 
-  const now = () => deps.now?.() ?? new Date();
+  const now = () => deps.now();
   new Gauge({
     name: 'webhook_queue_age_seconds',
     help: 'Age of the oldest outgoing webhook delivery that is due and waiting for a worker',
