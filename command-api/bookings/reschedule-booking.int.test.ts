@@ -49,7 +49,7 @@ describe('POST /bookings/:id/reschedule', () => {
     expect(after.hold_expires_at.getTime()).to.equal(before.hold_expires_at.getTime());
     expect(after.blocked_start.toISOString()).to.equal(newStart.toISOString());
     expect((await db.query(`SELECT search_version FROM professionals WHERE id = $1`, [b.professionalId])).rows[0].search_version).to.equal(Number(versionBefore) + 1);
-    const event = await db.query(`SELECT body FROM webhook_events WHERE booking_id = $1 AND type = 'booking.rescheduled'`, [b.id]);
+    const event = await db.query(`SELECT body::text AS body FROM webhook_events WHERE booking_id = $1 AND type = 'booking.rescheduled'`, [b.id]);
     expect(event.rows).to.have.length(1);
     expect(JSON.parse(event.rows[0].body).data).to.include({ id: b.id, start_time: newStart.toISOString() });
 

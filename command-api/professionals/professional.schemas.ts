@@ -31,7 +31,7 @@ export const cancellationPolicy = Joi.array()
     Joi.object({
       hours_before: Joi.number().strict().min(0).max(24 * 365).required().description('Applies when at least this many hours are left before the start.'),
       refund_percent: Joi.number().strict().integer().min(0).max(100).required().description('Percent of the price refunded (rounded down to minor units).'),
-    }).required(),
+    }),
   )
   .max(MAX_CANCELLATION_TIERS)
   .unique('hours_before')
