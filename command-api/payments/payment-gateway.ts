@@ -30,7 +30,7 @@ export interface RefundResult {
 }
 
 /**
- * `unavailable`: network, timeout, 5xx or rate limit (retry later); `already_refunded`: the charge has
+ * `unavailable`: network, timeout, 5xx, rate limit or a concurrent request with the same idempotency key (retry later); `already_refunded`: the charge has
  * no money left to refund; `invalid_state`: the object is in a state that refuses the operation;
  * `rejected`: any other refusal.
  */
@@ -49,13 +49,17 @@ export class PaymentProviderError extends Error {
 
 export function toPaymentError(err: unknown): PaymentProviderError {
   if (err instanceof PaymentProviderError) return err;
-  const e = err as { type?: string; code?: string; message?: string; statusCode?: number };
+  const e = err as { type?: string; rawType?: string; code?: string; message?: string; statusCode?: number };
   const message = e?.message ?? String(err);
   if (e?.code === 'charge_already_refunded') return new PaymentProviderError('already_refunded', message, e.code);
+  // The same key still being processed (409) passes; the same key with other parameters never will.
+  if (e?.rawType === 'idempotency_error' || e?.type === 'StripeIdempotencyError') {
+    return new PaymentProviderError(e.statusCode === 409 ? 'unavailable' : 'rejected', message, e.code);
+  }
   if (e?.type === 'StripeInvalidRequestError' && (e.code === 'payment_intent_unexpected_state' || e.code === 'resource_missing')) {
     return new PaymentProviderError('invalid_state', message, e.code);
   }
-  if (e?.type === 'StripeInvalidRequestError' || e?.type === 'StripeCardError' || e?.type === 'StripeIdempotencyError') {
+  if (e?.type === 'StripeInvalidRequestError' || e?.type === 'StripeCardError') {
     return new PaymentProviderError('rejected', message, e.code);
   }
   return new PaymentProviderError('unavailable', message, e?.code);
