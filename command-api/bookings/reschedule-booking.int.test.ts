@@ -127,6 +127,16 @@ describe('POST /bookings/:id/reschedule', () => {
     expect(await row(b.id)).to.deep.equal(before);
   });
 
+  it('answers 404 professional_not_found once the professional is inactive, like POST /bookings', async () => {
+    const b = await aBooking();
+    const before = await row(b.id);
+    const off = await request(app()).patch(`/professionals/${b.professionalId}`).set('Authorization', `Bearer ${await system.token('admin', 'ops')}`).send({ active: false });
+    expect(off.status).to.equal(200);
+    const res = await reschedule(b.id, b.token, { start_time: addMinutes(b.start, 120).toISOString() });
+    expect([res.status, res.body.code]).to.deep.equal([404, 'professional_not_found']);
+    expect(await row(b.id)).to.deep.equal(before);
+  });
+
   it('validates the body and requires an Idempotency-Key', async () => {
     const b = await aBooking();
     const noKey = await request(app()).post(`/bookings/${b.id}/reschedule`).set('Authorization', `Bearer ${b.token}`).send({ start_time: b.start.toISOString() });
