@@ -6,6 +6,7 @@ import type { Pool } from '../shared/db/pool.ts';
 import type { PgBoss } from '../shared/queue.ts';
 import type { VerifyToken } from '../shared/auth.ts';
 import type { Stripe } from './payments/stripe-client.ts';
+import type { PaymentGateway } from './payments/payment-gateway.ts';
 import type { CommandMetrics } from './metrics.ts';
 
 export interface CommandDeps {
@@ -13,11 +14,13 @@ export interface CommandDeps {
   logger: Logger;
   pool: Pool;
   boss: PgBoss;
+  /** Only for verifying Stripe's webhook signatures; payments go through `payments`. */
   stripe: Stripe;
+  payments: PaymentGateway;
   mailer: Transporter;
   registry: Registry;
   metrics: CommandMetrics;
   verifyToken: VerifyToken;
-  /** The clock, replaceable in tests. */
-  now?: () => Date;
+  /** The one clock: hold expiry, the cancellation and reschedule policies and the booking rules read it. */
+  now: () => Date;
 }

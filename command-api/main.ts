@@ -12,6 +12,7 @@ import { createApp, type CommandAppOptions } from './app.ts';
 import type { CommandDeps } from './deps.ts';
 import { createCommandMetrics } from './metrics.ts';
 import { createStripeClient } from './payments/stripe-client.ts';
+import { createStripeGateway } from './payments/payment-gateway.ts';
 import { startWorkers } from './workers.ts';
 import { JOB_BATCH_SIZE } from './payments/payment-workers.ts';
 
@@ -41,6 +42,7 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; wor
     { url: config.mail.smtpUrl, pool: true, maxConnections: 5, maxMessages: 500, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 },
     { from: config.mail.from },
   );
+  const stripe = createStripeClient(config.stripe);
   const deps: CommandDeps = {
     config,
     logger,
@@ -49,7 +51,9 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; wor
     registry,
     metrics,
     mailer,
-    stripe: createStripeClient(config.stripe),
+    stripe,
+    payments: createStripeGateway(stripe, metrics, logger),
+    now: () => new Date(),
     verifyToken: createTokenVerifier(config.auth),
   };
   new Gauge({

@@ -7,7 +7,7 @@ export function createCommandMetrics(registry: Registry) {
   return {
     bookings: new Counter({
       name: 'bookings_total',
-      help: 'Booking outcomes (created, conflict, confirmed, expired, cancelled, refunded, payment_provider_error, rejected)',
+      help: 'Booking outcomes (created, conflict, confirmed, expired, cancelled, refunded, rescheduled, payment_provider_error, rejected)',
       labelNames: ['outcome'],
       registers,
     }),

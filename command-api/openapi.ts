@@ -6,7 +6,7 @@
  */
 import { healthLiveSchema, healthReadySchema, problemSchema, PROFESSIONAL_ID_PATTERN, UUID_PATTERN } from '../shared/api-shapes.ts';
 import { SchemaRegistry } from '../shared/http/openapi.ts';
-import { bookingSchema, cancelBookingBody, createBookingBody, webhookAckSchema } from './bookings/booking.schemas.ts';
+import { bookingSchema, cancelBookingBody, createBookingBody, rescheduleBookingBody, webhookAckSchema } from './bookings/booking.schemas.ts';
 import { availabilityBody, availabilitySchema, createProfessionalBody, patchProfessionalBody, professionalSchema } from './professionals/professional.schemas.ts';
 import { fail, problem, problemJson } from '../shared/errors.ts';
 import { failureProblem } from './problems.ts';
@@ -57,6 +57,7 @@ const CALL_SITE_DETAIL: Record<string, string> = {
   availability_overlap: 'This window overlaps another availability window of this professional.',
   availability_has_bookings: 'Bookings are held or confirmed inside this window; cancel them first.',
   booking_not_cancellable: 'This booking’s hold has expired; there is nothing to cancel.',
+  booking_not_reschedulable: 'A booking that has started can no longer be rescheduled.',
 };
 
 const VALIDATION_EXAMPLE = problemJson(
@@ -189,6 +190,7 @@ const PROFESSIONAL_EXAMPLE = {
   travel_modes: ['car', 'walking'],
   time_zone: 'Africa/Accra',
   active: true,
+  cancellation_policy: [{ hours_before: 24, refund_percent: 100 }],
   created_at: '2029-12-01T08:00:00.000Z',
   updated_at: '2029-12-01T08:00:00.000Z',
 };
@@ -205,6 +207,24 @@ const S = {
   Booking: schemas.add('Booking', bookingSchema, 'output', BOOKING_EXAMPLE),
   BookingCreate: schemas.add('BookingCreate', createBookingBody, 'input', { professional_id: 'pro1', start_time: '2030-01-01T10:00:00Z', duration_minutes: 30 }),
   BookingCancel: schemas.add('BookingCancel', cancelBookingBody, 'input'),
+  BookingReschedule: schemas.add('BookingReschedule', rescheduleBookingBody, 'input', { start_time: '2030-01-01T14:00:00Z' }),
+  BookingPage: schemas.addRaw('BookingPage', {
+    type: 'object',
+    required: ['data', 'page'],
+    properties: {
+      data: { type: 'array', items: { $ref: '#/components/schemas/Booking' } },
+      page: {
+        type: 'object',
+        required: ['limit', 'next_cursor'],
+        properties: {
+          limit: { type: 'integer', minimum: 1, maximum: 100 },
+          next_cursor: { type: ['string', 'null'], description: 'Pass as `cursor` (with the same filters) for the next page; null on the last page.' },
+        },
+        additionalProperties: false,
+      },
+    },
+    additionalProperties: false,
+  }),
   Professional: schemas.add('Professional', professionalSchema, 'output', PROFESSIONAL_EXAMPLE),
   ProfessionalCreate: schemas.add('ProfessionalCreate', createProfessionalBody, 'input', {
     id: 'ama',
@@ -217,7 +237,13 @@ const S = {
     travel_modes: ['car', 'walking'],
     time_zone: 'Africa/Accra',
   }),
-  ProfessionalPatch: schemas.add('ProfessionalPatch', patchProfessionalBody, 'input', { rate_per_minute: 175, active: true }),
+  ProfessionalPatch: schemas.add('ProfessionalPatch', patchProfessionalBody, 'input', {
+    rate_per_minute: 175,
+    cancellation_policy: [
+      { hours_before: 48, refund_percent: 100 },
+      { hours_before: 2, refund_percent: 50 },
+    ],
+  }),
   Availability: schemas.add('Availability', availabilitySchema, 'output'),
   AvailabilityCreate: schemas.add('AvailabilityCreate', availabilityBody, 'input', { start_time: '2030-01-01T08:00:00+00:00', end_time: '2030-01-01T17:00:00+00:00' }),
   WebhookAck: schemas.add('WebhookAck', webhookAckSchema, 'output'),
@@ -485,6 +511,30 @@ const paths: OpenApiDocument['paths'] = {
         ),
       },
     },
+    get: {
+      tags: ['bookings'],
+      operationId: 'listBookings',
+      summary: 'List bookings',
+      description: [
+        'A `client` sees its own bookings, a `professional` those made with it, an `admin` everyone’s. `professional_id` and `client_id` narrow that (they never widen it); `status` keeps one status; `from`/`to` keep bookings whose `start_time` lies in `[from, to)`.',
+        'Ordered by `start_time`, then `id`. The cursor is the position after the last booking of the page: bookings made or cancelled meanwhile never make a page repeat or skip one that was already there (one that starts before the cursor shows on the next listing from the start). A cursor works only with the filters it was issued for; anything else answers 400 `validation_error`.',
+      ].join('\n\n'),
+      security: bearer,
+      parameters: [
+        { name: 'status', in: 'query', required: false, schema: { type: 'string', enum: ['pending', 'confirmed', 'cancelled', 'expired'] } },
+        { name: 'from', in: 'query', required: false, schema: { type: 'string', format: 'date-time' }, description: 'Bookings starting at or after this instant (ISO 8601 with offset).' },
+        { name: 'to', in: 'query', required: false, schema: { type: 'string', format: 'date-time' }, description: 'Bookings starting before this instant; after `from`.' },
+        { name: 'professional_id', in: 'query', required: false, schema: { type: 'string', pattern: PROFESSIONAL_ID_PATTERN.source } },
+        { name: 'client_id', in: 'query', required: false, schema: { type: 'string', maxLength: 255 } },
+        { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
+        { name: 'cursor', in: 'query', required: false, schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,400}$' }, description: '`page.next_cursor` of the previous page.' },
+        ref('parameters', 'XRequestId'),
+      ],
+      responses: {
+        '200': jsonResponse('One page of bookings.', S.BookingPage, { headers: rateLimitHeaders() }),
+        ...problemResponses([['validation_error', 'cursor must be a next_cursor returned by this endpoint for the same filters'], ...AUTHED]),
+      },
+    },
   },
   '/bookings/{id}': {
     get: {
@@ -506,15 +556,58 @@ const paths: OpenApiDocument['paths'] = {
       operationId: 'cancelBooking',
       summary: 'Cancel a booking',
       description: [
-        'Role `client` (its own bookings) or `admin`. A `pending` booking is cancelled and its PaymentIntent cancelled. A `confirmed` booking is refunded in full when cancelled at least CANCELLATION_FULL_REFUND_HOURS (24 by default) before its start, not at all after; the refund is asked of Stripe first, so a Stripe failure (502) leaves the booking unchanged.',
-        'The slot is released. Cancelling a cancelled booking answers it again (200); an `expired` or already started booking answers 409 `booking_not_cancellable`. A professional token gets 403; another client gets 404.',
+        'Its `client`, its `professional` or an `admin`; anyone else gets 404. A `pending` booking is cancelled and its PaymentIntent cancelled. A `confirmed` booking is refunded, then cancelled: by its professional, always in full; by its client or an admin, `floor(price × p / 100)` where p is the percent of the professional’s `cancellation_policy` tier with the largest `hours_before` not above the hours left before the start (none when no tier applies; default: 100 % at least 24 hours ahead). The refund is a Stripe refund of that amount with an idempotency key per booking, decided and recorded before Stripe is asked: a retried cancel refunds the same amount, never twice. A Stripe failure (502) leaves the booking confirmed.',
+        'The slot is released; `cancelled_by` says who cancelled. A confirmed booking’s client gets one cancellation email (iCalendar METHOD:CANCEL, same UID). Cancelling a cancelled booking answers it again (200); an `expired` or already started booking answers 409 `booking_not_cancellable`.',
       ].join('\n\n'),
       security: bearer,
       parameters: [bookingId, ref('parameters', 'XRequestId')],
       requestBody: jsonBody(S.BookingCancel, { required: false, example: { reason: 'Plans changed' } }),
       responses: {
         '200': jsonResponse('The cancelled booking, with `refund` when it had been confirmed.', S.Booking, { headers: rateLimitHeaders() }),
-        ...problemResponses(['validation_error', ...BODY, ...AUTHED, ['forbidden', 'This action needs one of the roles: client, admin.'], 'booking_not_found', 'booking_not_cancellable', 'payment_provider_error']),
+        ...problemResponses(['validation_error', ...BODY, ...AUTHED, 'booking_not_found', 'booking_not_cancellable', 'payment_provider_error']),
+      },
+    },
+  },
+  '/bookings/{id}/reschedule': {
+    post: {
+      tags: ['bookings'],
+      operationId: 'rescheduleBooking',
+      summary: 'Move a booking to another time',
+      description: [
+        'Its `client` or an `admin` (its professional gets 403, anyone else 404). Only a `pending` booking whose hold lasts, or a `confirmed` one, that has not started (else 409 `booking_not_reschedulable`). The booking keeps its id, status, duration, price and `hold_expires_at`; `rescheduled_at` is set.',
+        'One transaction under the professional’s lock frees the old time and holds the new one under every booking rule of the schedule, with the same codes as `POST /bookings` (`start_in_past`, `inside_minimum_notice`, `beyond_booking_horizon`, `off_slot_grid`, `outside_availability`, `slot_taken`); on any failure the booking is unchanged. The old time is free for others as soon as the answer is sent. A confirmed booking’s client gets one “rescheduled” email whose invitation keeps the UID and raises SEQUENCE.',
+        '**Idempotency** as for `POST /bookings`: required header, replay with `Idempotent-Replayed: true`, 409 `idempotency_key_in_use`, 422 `idempotency_key_reused`.',
+      ].join('\n\n'),
+      security: bearer,
+      parameters: [bookingId, ref('parameters', 'IdempotencyKey'), ref('parameters', 'XRequestId')],
+      requestBody: jsonBody(S.BookingReschedule),
+      responses: {
+        '200': {
+          description: 'The booking at its new time. Also the status of a replay.',
+          headers: { ...commonHeaders(), ...rateLimitHeaders(), 'Idempotent-Replayed': ref('headers', 'Idempotent-Replayed') },
+          content: { 'application/json': { schema: S.Booking } },
+        },
+        ...problemResponses(
+          [
+            'validation_error',
+            'idempotency_key_missing',
+            ...BODY,
+            ...AUTHED,
+            ['forbidden', 'Only the booking’s client or an admin can reschedule it.'],
+            'booking_not_found',
+            'professional_not_found',
+            'booking_not_reschedulable',
+            'slot_taken',
+            'idempotency_key_in_use',
+            'outside_availability',
+            'start_in_past',
+            'inside_minimum_notice',
+            'beyond_booking_horizon',
+            'off_slot_grid',
+            'idempotency_key_reused',
+          ],
+          { headers: { 'Idempotent-Replayed': ref('headers', 'Idempotent-Replayed') }, headersOn: [404, 409, 422] },
+        ),
       },
     },
   },
@@ -544,7 +637,8 @@ const paths: OpenApiDocument['paths'] = {
       tags: ['professionals'],
       operationId: 'updateProfessional',
       summary: 'Change a professional',
-      description: 'An `admin`, or the professional itself (token `professional_id`, or `sub` when absent). Search is updated shortly after.',
+      description:
+        'An `admin`, or the professional itself (token `professional_id`, or `sub` when absent). Search is updated shortly after. `cancellation_policy` (at most 10 tiers, distinct `hours_before`, `refund_percent` 0–100) replaces the refund tiers of clients’ cancellations; the answer and the `professional.updated` event show it.',
       security: bearer,
       parameters: [professionalId, ref('parameters', 'XRequestId')],
       requestBody: jsonBody(S.ProfessionalPatch),
@@ -890,7 +984,7 @@ export const openApiDocument: OpenApiDocument = {
   },
   servers: [{ url: '/', description: 'This server (behind the gateway, the same paths)' }],
   tags: [
-    { name: 'bookings', description: 'Book, read and cancel bookings.' },
+    { name: 'bookings', description: 'Book, list, read, reschedule and cancel bookings.' },
     { name: 'professionals', description: 'Professionals and their availability windows.' },
     { name: 'webhook endpoints', description: 'Outgoing webhooks: integrators’ endpoints, their delivery log and retries.' },
     { name: 'webhooks', description: 'Events from Stripe.' },

@@ -20,6 +20,8 @@ export type Sort = (typeof SORTS)[number];
 
 export const BOOKING_STATUSES = ['pending', 'confirmed', 'cancelled', 'expired'] as const;
 export type BookingStatus = (typeof BOOKING_STATUSES)[number];
+/** Statuses that hold their blocked range: the exclusion constraint, search and every overlap check agree on these. */
+export const LIVE_BOOKING_STATUSES = ['pending', 'confirmed'] as const satisfies readonly BookingStatus[];
 
 export const isUuid = (value: string): boolean => UUID_PATTERN.test(value);
 export const isProfessionalId = (value: string): boolean => PROFESSIONAL_ID_PATTERN.test(value);

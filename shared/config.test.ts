@@ -18,7 +18,7 @@ describe('loadConfig', () => {
   it('applies the documented defaults', () => {
     const config = loadConfig(base);
     expect(config.ports).to.deep.equal({ commandApi: 3000, queryApi: 3001, indexer: 3002 });
-    expect(config.booking).to.include({ holdMinutes: 15, idempotencyTtlHours: 24, cancellationFullRefundHours: 24 });
+    expect(config.booking).to.include({ holdMinutes: 15, idempotencyTtlHours: 24 });
     expect(config.search).to.include({ horizonDays: 60, cacheTtlSeconds: 30 });
     expect(config.elasticsearch.alias).to.equal('professionals');
   });

@@ -26,7 +26,6 @@ export interface Config {
   booking: {
     holdMinutes: number;
     idempotencyTtlHours: number;
-    cancellationFullRefundHours: number;
     holdSweepCron: string;
   };
   search: {
@@ -93,7 +92,6 @@ const schema = Joi.object({
   HOLD_MINUTES: Joi.number().min(0.05).max(1440).default(15),
   HOLD_SWEEP_CRON: Joi.string().default('* * * * *'),
   IDEMPOTENCY_TTL_HOURS: Joi.number().integer().min(1).max(24 * 30).default(24),
-  CANCELLATION_FULL_REFUND_HOURS: Joi.number().min(0).max(24 * 365).default(24),
 
   SEARCH_HORIZON_DAYS: Joi.number().integer().min(1).max(365).default(60),
   SEARCH_CACHE_TTL_S: Joi.number().integer().min(0).max(3600).default(30),
@@ -174,7 +172,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, processName: Pr
     booking: {
       holdMinutes: v.HOLD_MINUTES,
       idempotencyTtlHours: v.IDEMPOTENCY_TTL_HOURS,
-      cancellationFullRefundHours: v.CANCELLATION_FULL_REFUND_HOURS,
       holdSweepCron: v.HOLD_SWEEP_CRON,
     },
     search: {

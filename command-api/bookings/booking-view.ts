@@ -22,6 +22,8 @@ export function bookingView(b: Booking, payment?: { clientSecret: string | null 
       ? { refund: { id: b.refundId, amount: b.refundAmount ?? 0, currency: b.currency, status: b.refundStatus } }
       : {}),
     ...(b.cancelledAt ? { cancelled_at: b.cancelledAt.toISOString(), cancellation_reason: b.cancellationReason } : {}),
+    ...(b.cancelledBy ? { cancelled_by: b.cancelledBy } : {}),
+    ...(b.rescheduledAt ? { rescheduled_at: b.rescheduledAt.toISOString() } : {}),
     ...(b.confirmedAt ? { confirmed_at: b.confirmedAt.toISOString() } : {}),
     ...(b.expiredAt ? { expired_at: b.expiredAt.toISOString() } : {}),
     created_at: b.createdAt.toISOString(),

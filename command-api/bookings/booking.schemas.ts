@@ -50,6 +50,8 @@ export const bookingSchema = Joi.object({
   refund,
   cancelled_at: instantOut('Present once cancelled.'),
   cancellation_reason: Joi.string().allow(null).description('Present once cancelled.'),
+  cancelled_by: Joi.string().valid('client', 'professional', 'admin').description('Present once cancelled: who cancelled it.'),
+  rescheduled_at: instantOut('Present once rescheduled: when it last moved.'),
   confirmed_at: instantOut('Present once confirmed.'),
   expired_at: instantOut('Present once expired.'),
   created_at: instantOut('Creation time.').required(),
@@ -60,3 +62,22 @@ export const webhookAckSchema = Joi.object({
   received: Joi.boolean().valid(true).required(),
   duplicate: Joi.boolean().required().description('true when this event id was already received; it is not processed again.'),
 });
+
+export const rescheduleBookingBody = Joi.object({
+  start_time: isoInstant().required().description('The new start; the booking keeps its duration and price. Every booking rule of the schedule applies to it.'),
+})
+  .required()
+  .messages({ 'any.required': '{{#label}} is required', 'object.base': 'the body must be a JSON object' });
+
+export const CURSOR_PATTERN = /^[A-Za-z0-9_-]{1,400}$/;
+
+export const listBookingsQuery = Joi.object({
+  status: Joi.string().valid(...BOOKING_STATUSES),
+  from: isoInstant().description('Only bookings starting at or after this instant.'),
+  to: isoInstant().description('Only bookings starting before this instant.'),
+  professional_id: professionalId().description('Only this professional’s bookings (narrows what the caller may see).'),
+  client_id: Joi.string().max(255).description('Only this client’s bookings (narrows what the caller may see).'),
+  limit: Joi.number().integer().min(1).max(100).default(20),
+  cursor: Joi.string().pattern(CURSOR_PATTERN).messages({ 'string.pattern.base': 'cursor must be a next_cursor returned by this endpoint' }).description('Opaque `page.next_cursor` of the previous page, with the same filters.'),
+});
+

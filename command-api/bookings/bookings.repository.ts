@@ -1,7 +1,9 @@
 import type { Queryable } from '../../shared/db/pool.ts';
+import { liveBookingSql } from '../../shared/db/live-bookings.ts';
 import type { Interval } from '../../shared/schedules/intervals.ts';
+import { INITIAL_STATUS, type BookingStatus, type CancellationTier, type Relation } from './booking-lifecycle.ts';
 
-export type BookingStatus = 'pending' | 'confirmed' | 'cancelled' | 'expired';
+export type { BookingStatus };
 
 export interface Booking {
   id: string;
@@ -25,6 +27,9 @@ export interface Booking {
   refundStatus: string | null;
   refundedAt: Date | null;
   cancellationReason: string | null;
+  cancelledBy: Relation | null;
+  rescheduledAt: Date | null;
+  rescheduleCount: number;
   confirmedAt: Date | null;
   cancelledAt: Date | null;
   expiredAt: Date | null;
@@ -38,11 +43,12 @@ export interface BookableProfessional {
   ratePerMinute: number;
   currency: string;
   timeZone: string;
+  cancellationPolicy: CancellationTier[];
 }
 
 const COLUMNS = `id, professional_id, client_id, start_time, end_time, blocked_start, blocked_end, status, price_amount, currency, payment_intent_id,
   hold_expires_at, idempotency_key, contact_email, payment_error, refund_id, refund_amount, refund_status, refunded_at,
-  cancellation_reason, confirmed_at, cancelled_at, expired_at, created_at, updated_at`;
+  cancellation_reason, cancelled_by, rescheduled_at, reschedule_count, confirmed_at, cancelled_at, expired_at, created_at, updated_at`;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function toBooking(r: any): Booking {
@@ -67,6 +73,9 @@ export function toBooking(r: any): Booking {
     refundStatus: r.refund_status,
     refundedAt: r.refunded_at,
     cancellationReason: r.cancellation_reason,
+    cancelledBy: r.cancelled_by,
+    rescheduledAt: r.rescheduled_at,
+    rescheduleCount: r.reschedule_count,
     confirmedAt: r.confirmed_at,
     cancelledAt: r.cancelled_at,
     expiredAt: r.expired_at,
@@ -104,9 +113,21 @@ export async function supersedeIdempotencyKey(db: Queryable, bookingId: string):
 }
 
 export async function findBookableProfessional(db: Queryable, id: string): Promise<BookableProfessional | undefined> {
-  const { rows } = await db.query(`SELECT id, active, rate_per_minute, currency, time_zone FROM professionals WHERE id = $1`, [id]);
+  const { rows } = await db.query(`SELECT id, active, rate_per_minute, currency, time_zone, cancellation_policy FROM professionals WHERE id = $1`, [id]);
   const r = rows[0];
-  return r ? { id: r.id, active: r.active, ratePerMinute: r.rate_per_minute, currency: r.currency, timeZone: r.time_zone } : undefined;
+  return r
+    ? {
+        id: r.id,
+        active: r.active,
+        ratePerMinute: r.rate_per_minute,
+        currency: r.currency,
+        timeZone: r.time_zone,
+        cancellationPolicy: (r.cancellation_policy as Array<{ hours_before: number; refund_percent: number }>).map((t) => ({
+          hoursBefore: t.hours_before,
+          refundPercent: t.refund_percent,
+        })),
+      }
+    : undefined;
 }
 
 const toIntervals = (rows: Array<{ s: string; e: string }>): Interval[] => rows.map((r) => ({ start: Number(r.s), end: Number(r.e) }));
@@ -121,13 +142,14 @@ export async function windowsBetween(db: Queryable, professionalId: string, from
   return toIntervals(rows);
 }
 
-/** Blocked ranges of live bookings intersecting [from, to), in epoch ms. */
-export async function liveBlockedRanges(db: Queryable, professionalId: string, from: Date, to: Date): Promise<Interval[]> {
+/** Blocked ranges of live bookings intersecting [from, to), in epoch ms; `excludeBookingId` leaves a booking's own range out (a reschedule). */
+export async function liveBlockedRanges(db: Queryable, professionalId: string, from: Date, to: Date, excludeBookingId?: string): Promise<Interval[]> {
   const { rows } = await db.query<{ s: string; e: string }>(
     `SELECT (extract(epoch FROM blocked_start) * 1000)::bigint AS s, (extract(epoch FROM blocked_end) * 1000)::bigint AS e
-     FROM bookings WHERE professional_id = $1 AND status IN ('pending', 'confirmed')
-       AND tstzrange(blocked_start, blocked_end, '[)') && tstzrange($2, $3, '[)')`,
-    [professionalId, from, to],
+     FROM bookings WHERE professional_id = $1 AND ${liveBookingSql()}
+       AND tstzrange(blocked_start, blocked_end, '[)') && tstzrange($2, $3, '[)')
+       AND ($4::uuid IS NULL OR id <> $4::uuid)`,
+    [professionalId, from, to, excludeBookingId ?? null],
   );
   return toIntervals(rows);
 }
@@ -135,7 +157,7 @@ export async function liveBlockedRanges(db: Queryable, professionalId: string, f
 export async function overlapsLiveBooking(db: Queryable, professionalId: string, start: Date, end: Date): Promise<boolean> {
   const { rowCount } = await db.query(
     `SELECT 1 FROM bookings
-     WHERE professional_id = $1 AND status IN ('pending', 'confirmed')
+     WHERE professional_id = $1 AND ${liveBookingSql()}
        AND tstzrange(start_time, end_time, '[)') && tstzrange($2, $3, '[)')
      LIMIT 1`,
     [professionalId, start, end],
@@ -157,12 +179,13 @@ export async function insertPendingBooking(
     holdMinutes: number;
     idempotencyKey: string;
     contactEmail: string | null;
+    now: Date;
   },
 ): Promise<Booking> {
   const { rows } = await db.query(
     `INSERT INTO bookings (id, professional_id, client_id, start_time, end_time, blocked_start, blocked_end, status, price_amount,
                            currency, hold_expires_at, idempotency_key, contact_email)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, now() + make_interval(secs => $10::double precision * 60), $11, $12)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $13, $8, $9, $14::timestamptz + make_interval(secs => $10::double precision * 60), $11, $12)
      RETURNING ${COLUMNS}`,
     [
       b.id,
@@ -177,6 +200,8 @@ export async function insertPendingBooking(
       b.holdMinutes,
       b.idempotencyKey,
       b.contactEmail,
+      INITIAL_STATUS,
+      b.now,
     ],
   );
   return toBooking(rows[0]);
@@ -191,22 +216,22 @@ export async function attachPaymentIntent(db: Queryable, bookingId: string, paym
   return rows[0] ? toBooking(rows[0]) : undefined;
 }
 
-/** pending → expired, only while still pending; `dueOnly` keeps holds that have not lapsed. */
-export async function expirePendingBooking(db: Queryable, bookingId: string, opts: { dueOnly: boolean; reason?: string }): Promise<Booking | undefined> {
+/** pending → expired, only while still pending; `dueAt` keeps holds that have not lapsed by then. */
+export async function expirePendingBooking(db: Queryable, bookingId: string, opts: { dueAt?: Date; reason?: string }): Promise<Booking | undefined> {
   const { rows } = await db.query(
     `UPDATE bookings SET status = 'expired', expired_at = now(), updated_at = now(),
             payment_error = COALESCE($3, payment_error)
-     WHERE id = $1 AND status = 'pending' AND ($2::boolean IS FALSE OR hold_expires_at <= now())
+     WHERE id = $1 AND status = 'pending' AND ($2::timestamptz IS NULL OR hold_expires_at <= $2::timestamptz)
      RETURNING ${COLUMNS}`,
-    [bookingId, opts.dueOnly, opts.reason ?? null],
+    [bookingId, opts.dueAt ?? null, opts.reason ?? null],
   );
   return rows[0] ? toBooking(rows[0]) : undefined;
 }
 
-export async function lapsedHolds(db: Queryable, limit: number): Promise<string[]> {
+export async function lapsedHolds(db: Queryable, now: Date, limit: number): Promise<string[]> {
   const { rows } = await db.query(
-    `SELECT id FROM bookings WHERE status = 'pending' AND hold_expires_at <= now() ORDER BY hold_expires_at LIMIT $1`,
-    [limit],
+    `SELECT id FROM bookings WHERE status = 'pending' AND hold_expires_at <= $1 ORDER BY hold_expires_at LIMIT $2`,
+    [now, limit],
   );
   return rows.map((r) => r.id as string);
 }
@@ -214,14 +239,16 @@ export async function lapsedHolds(db: Queryable, limit: number): Promise<string[
 export async function markCancelled(
   db: Queryable,
   bookingId: string,
-  c: { from: BookingStatus; reason: string | null; refund?: { id: string | null; amount: number; status: string | null } },
+  c: { from: BookingStatus; by: Relation; reason: string | null; refund?: { id: string | null; amount: number; status: string | null } },
 ): Promise<Booking | undefined> {
   const { rows } = await db.query(
-    `UPDATE bookings SET status = 'cancelled', cancelled_at = now(), updated_at = now(), cancellation_reason = $3,
+    `UPDATE bookings SET status = 'cancelled', cancelled_at = now(), updated_at = now(), cancellation_reason = $3, cancelled_by = $7,
             refund_id = COALESCE($4, refund_id), refund_amount = COALESCE($5, refund_amount),
-            refund_status = COALESCE($6, refund_status), refunded_at = CASE WHEN $4::text IS NULL THEN refunded_at ELSE now() END
+            refund_status = CASE WHEN $6::text IS NULL THEN refund_status
+                                 WHEN refund_status IS NULL OR refund_status = 'requested' THEN $6 ELSE refund_status END,
+            refunded_at = CASE WHEN $4::text IS NULL THEN refunded_at ELSE COALESCE(refunded_at, now()) END
      WHERE id = $1 AND status = $2 RETURNING ${COLUMNS}`,
-    [bookingId, c.from, c.reason, c.refund?.id ?? null, c.refund?.amount ?? null, c.refund?.status ?? null],
+    [bookingId, c.from, c.reason, c.refund?.id ?? null, c.refund?.amount ?? null, c.refund?.status ?? null, c.by],
   );
   return rows[0] ? toBooking(rows[0]) : undefined;
 }
@@ -285,4 +312,74 @@ export async function recordChargeRefund(
      WHERE id = $1`,
     [bookingId, r.refundId, r.amountRefunded, r.status],
   );
+}
+
+/**
+ * Records, before Stripe is asked, the refund a cancellation of a confirmed booking decided, so a
+ * retried cancel refunds that same amount (with the same Stripe idempotency key) and never another.
+ */
+export async function markCancellationRefundRequested(db: Queryable, bookingId: string, amount: number): Promise<Booking | undefined> {
+  const { rows } = await db.query(
+    `UPDATE bookings SET refund_status = 'requested', refund_amount = $2, updated_at = now()
+     WHERE id = $1 AND status = 'confirmed' AND refund_id IS NULL AND (refund_status IS NULL OR refund_status = 'requested')
+     RETURNING ${COLUMNS}`,
+    [bookingId, amount],
+  );
+  return rows[0] ? toBooking(rows[0]) : undefined;
+}
+
+/** Moves a booking to [start, end) blocking `blocked`; its status, price and hold stay. */
+export async function moveBooking(
+  db: Queryable,
+  bookingId: string,
+  m: { start: Date; end: Date; blocked: { start: Date; end: Date }; from: BookingStatus },
+): Promise<Booking | undefined> {
+  const { rows } = await db.query(
+    `UPDATE bookings SET start_time = $2, end_time = $3, blocked_start = $4, blocked_end = $5,
+            rescheduled_at = now(), reschedule_count = reschedule_count + 1, updated_at = now()
+     WHERE id = $1 AND status = $6 RETURNING ${COLUMNS}`,
+    [bookingId, m.start, m.end, m.blocked.start, m.blocked.end, m.from],
+  );
+  return rows[0] ? toBooking(rows[0]) : undefined;
+}
+
+export interface BookingListFilter {
+  /** Visibility: the caller's own bookings (client) or its professional's; none for admins. */
+  clientId?: string;
+  professionalId?: string;
+  status?: BookingStatus;
+  from?: Date;
+  to?: Date;
+  after?: { startTime: Date; id: string };
+  limit: number;
+}
+
+/**
+ * One page ordered by (start_time, id), after the keyset `after`. Each visibility condition may come
+ * both from the caller's role and from a filter: both must hold.
+ */
+export async function listBookings(db: Queryable, f: BookingListFilter & { visibleClientId?: string; visibleProfessionalId?: string }): Promise<Booking[]> {
+  const { rows } = await db.query(
+    `SELECT ${COLUMNS} FROM bookings
+     WHERE ($1::text IS NULL OR client_id = $1) AND ($2::text IS NULL OR client_id = $2)
+       AND ($3::text IS NULL OR professional_id = $3) AND ($4::text IS NULL OR professional_id = $4)
+       AND ($5::text IS NULL OR status = $5)
+       AND ($6::timestamptz IS NULL OR start_time >= $6) AND ($7::timestamptz IS NULL OR start_time < $7)
+       AND ($8::timestamptz IS NULL OR (start_time, id) > ($8::timestamptz, $9::uuid))
+     ORDER BY start_time, id
+     LIMIT $10`,
+    [
+      f.visibleClientId ?? null,
+      f.clientId ?? null,
+      f.visibleProfessionalId ?? null,
+      f.professionalId ?? null,
+      f.status ?? null,
+      f.from ?? null,
+      f.to ?? null,
+      f.after?.startTime ?? null,
+      f.after?.id ?? null,
+      f.limit,
+    ],
+  );
+  return rows.map(toBooking);
 }

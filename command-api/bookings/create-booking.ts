@@ -10,8 +10,8 @@ import { scheduleFrom } from '../../shared/schedules/stored-schedule.ts';
 import type { CommandDeps } from '../deps.ts';
 import { readStoredSchedule } from '../schedules/schedules.repository.ts';
 import { markSearchStale } from '../mark-search-stale.ts';
-import { cancelPaymentIntent } from '../payments/cancel-payment-intent.ts';
 import { recordBookingEvent } from '../webhook-deliveries/record-event.ts';
+import { isLive } from './booking-lifecycle.ts';
 import {
   attachPaymentIntent,
   expirePendingBooking,
@@ -59,30 +59,24 @@ export async function createBooking(deps: CommandDeps, input: CreateBookingInput
     return held;
   }
   const booking = held.value;
-  const started = Date.now();
   try {
-    const intent = await deps.stripe.paymentIntents.create(
-      {
-        amount: booking.priceAmount,
-        currency: booking.currency.toLowerCase(),
-        automatic_payment_methods: { enabled: true },
-        description: `Booking ${booking.id}`,
-        metadata: { booking_id: booking.id, professional_id: booking.professionalId, client_id: booking.clientId },
-      },
-      { idempotencyKey: `booking-${booking.id}-payment-intent` },
-    );
-    deps.metrics.stripeLatency.observe({ operation: 'payment_intent.create', result: 'ok' }, (Date.now() - started) / 1000);
+    const intent = await deps.payments.createIntent({
+      amount: booking.priceAmount,
+      currency: booking.currency,
+      description: `Booking ${booking.id}`,
+      metadata: { booking_id: booking.id, professional_id: booking.professionalId, client_id: booking.clientId },
+      idempotencyKey: `booking-${booking.id}-payment-intent`,
+    });
     const attached = (await attachPaymentIntent(deps.pool, booking.id, intent.id)) ?? booking;
-    if (attached.status === 'expired' || attached.status === 'cancelled') {
+    if (!isLive(attached.status)) {
       // Stripe answered after the hold was already released (a stalled request): nobody may pay it.
-      await cancelPaymentIntent(deps, intent.id, 'abandoned').catch(() => {});
+      await deps.payments.cancelIntent(intent.id, 'abandoned').catch(() => {});
       return fail('payment_provider_error', 'The payment provider answered too late; the hold has lapsed. Retry.');
     }
     deps.metrics.bookings.inc({ outcome: 'created' });
     deps.logger.info({ booking_id: booking.id, professional_id: booking.professionalId, payment_intent_id: intent.id }, 'booking created');
-    return ok({ booking: attached, clientSecret: intent.client_secret });
+    return ok({ booking: attached, clientSecret: intent.clientSecret });
   } catch (err) {
-    deps.metrics.stripeLatency.observe({ operation: 'payment_intent.create', result: 'error' }, (Date.now() - started) / 1000);
     deps.logger.error({ err: errorSummary(err), booking_id: booking.id }, 'payment intent creation failed; releasing the slot');
     await releaseSlot(deps, booking.id);
     deps.metrics.bookings.inc({ outcome: 'payment_provider_error' });
@@ -96,7 +90,7 @@ async function holdSlot(deps: CommandDeps, input: CreateBookingInput): Promise<H
     return await withTransaction(deps.pool, async (tx): Promise<HoldResult> => {
       await lockProfessional(tx, input.professionalId);
       const earlier = await findBookingByIdempotencyKey(tx, input.clientId, input.idempotencyKey);
-      if (earlier && (earlier.status === 'pending' || earlier.status === 'confirmed')) {
+      if (earlier && isLive(earlier.status)) {
         // An earlier run with this key crashed after holding the slot: finish that booking.
         return ok(earlier);
       }
@@ -104,7 +98,7 @@ async function holdSlot(deps: CommandDeps, input: CreateBookingInput): Promise<H
 
       const professional = await findBookableProfessional(tx, input.professionalId);
       if (!professional || !professional.active) return fail('professional_not_found');
-      const now = (deps.now?.() ?? new Date()).getTime();
+      const now = deps.now().getTime();
       if (input.start.getTime() <= now) return fail('start_in_past');
       const rules = await checkScheduleRules(tx, professional, input.start, end, now);
       if (!rules.ok) return rules;
@@ -122,6 +116,7 @@ async function holdSlot(deps: CommandDeps, input: CreateBookingInput): Promise<H
         holdMinutes: deps.config.booking.holdMinutes,
         idempotencyKey: input.idempotencyKey,
         contactEmail: input.contactEmail,
+        now: new Date(now),
       });
       await markSearchStale(deps.boss, tx, professional.id);
       await recordBookingEvent(deps.boss, tx, 'booking.created', booking);
@@ -145,6 +140,7 @@ export async function checkScheduleRules(
   start: Date,
   end: Date,
   now: number,
+  opts: { excludeBookingId?: string } = {},
 ): Promise<Result<Interval, BookingRuleFailure>> {
   // Overrides are keyed by local date: those from two days before the start cover every time zone.
   const stored = await readStoredSchedule(tx, professional.id, localDate(Math.floor(start.getTime() / DAY_MS) - 2));
@@ -155,20 +151,20 @@ export async function checkScheduleRules(
     end: end.getTime(),
     now,
     windows: await windowsBetween(tx, professional.id, start, end),
-    blocked: await liveBlockedRanges(tx, professional.id, new Date(blocked.start), new Date(blocked.end)),
+    blocked: await liveBlockedRanges(tx, professional.id, new Date(blocked.start), new Date(blocked.end), opts.excludeBookingId),
   });
   return refused ? fail(refused) : ok(blocked);
 }
 
 async function releaseSlot(deps: CommandDeps, bookingId: string): Promise<void> {
   await withTransaction(deps.pool, async (tx) => {
-    const expired = await expirePendingBooking(tx, bookingId, { dueOnly: false, reason: 'payment provider unavailable' });
+    const expired = await expirePendingBooking(tx, bookingId, { reason: 'payment provider unavailable' });
     if (expired) await markSearchStale(deps.boss, tx, expired.professionalId);
     if (expired) await recordBookingEvent(deps.boss, tx, 'booking.expired', expired);
   });
 }
 
 function errorSummary(err: unknown): object {
-  const e = err as { type?: string; code?: string; message?: string; statusCode?: number };
-  return { type: e?.type, code: e?.code, statusCode: e?.statusCode, message: e?.message };
+  const e = err as { code?: string; providerCode?: string; message?: string };
+  return { code: e?.code, provider_code: e?.providerCode, message: e?.message };
 }

@@ -1,7 +1,8 @@
 import { withTransaction } from '../../shared/db/pool.ts';
 import type { CommandDeps } from '../deps.ts';
 import { expirePendingBooking, findBooking, lapsedHolds } from '../bookings/bookings.repository.ts';
-import { cancelPaymentIntent } from '../payments/cancel-payment-intent.ts';
+import { holdLapsed } from '../bookings/booking-lifecycle.ts';
+import { PaymentProviderError } from '../payments/payment-gateway.ts';
 import { applyPaymentIfSucceeded } from '../payments/reconcile-payment.ts';
 import { markSearchStale } from '../mark-search-stale.ts';
 import { recordBookingEvent } from '../webhook-deliveries/record-event.ts';
@@ -16,19 +17,20 @@ import { recordBookingEvent } from '../webhook-deliveries/record-event.ts';
  * refunded otherwise).
  */
 export async function expireHold(deps: CommandDeps, bookingId: string): Promise<'expired' | 'not_due' | 'paid'> {
+  const now = deps.now();
   const current = await findBooking(deps.pool, bookingId);
-  if (current?.status === 'pending' && current.paymentIntentId && current.holdExpiresAt <= (deps.now?.() ?? new Date())) {
+  if (current && current.paymentIntentId && holdLapsed(current, now)) {
     try {
       if (await applyPaymentIfSucceeded(deps, current.paymentIntentId)) return 'paid';
     } catch (err) {
       // Stripe unreachable: expire anyway rather than hold the slot; the cancel below then fails and
       // the job is retried, and a payment that did succeed is applied late. Other failures are thrown.
-      if (!(err as { type?: string }).type?.startsWith('Stripe')) throw err;
+      if (!(err instanceof PaymentProviderError)) throw err;
       deps.logger.warn({ err: { message: (err as Error).message }, booking_id: bookingId }, 'hold expiry: could not ask Stripe for the payment status');
     }
   }
   const expired = await withTransaction(deps.pool, async (tx) => {
-    const row = await expirePendingBooking(tx, bookingId, { dueOnly: true });
+    const row = await expirePendingBooking(tx, bookingId, { dueAt: now });
     if (row) await markSearchStale(deps.boss, tx, row.professionalId);
     if (row) await recordBookingEvent(deps.boss, tx, 'booking.expired', row);
     return row;
@@ -39,7 +41,7 @@ export async function expireHold(deps: CommandDeps, bookingId: string): Promise<
     deps.metrics.bookings.inc({ outcome: 'expired' });
     deps.logger.info({ booking_id: bookingId, professional_id: booking.professionalId }, 'booking expired');
   }
-  if (booking.paymentIntentId && (await cancelPaymentIntent(deps, booking.paymentIntentId, 'abandoned')) === 'not_cancellable') {
+  if (booking.paymentIntentId && (await deps.payments.cancelIntent(booking.paymentIntentId, 'abandoned')) === 'not_cancellable') {
     await applyPaymentIfSucceeded(deps, booking.paymentIntentId);
   }
   return 'expired';
@@ -49,7 +51,7 @@ export async function expireHold(deps: CommandDeps, bookingId: string): Promise<
 export async function sweepLapsedHolds(deps: CommandDeps): Promise<number> {
   let count = 0;
   for (;;) {
-    const ids = await lapsedHolds(deps.pool, 200);
+    const ids = await lapsedHolds(deps.pool, deps.now(), 200);
     for (const id of ids) {
       try {
         if ((await expireHold(deps, id)) === 'expired') count++;

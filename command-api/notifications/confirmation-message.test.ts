@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import ICAL from 'ical.js';
 import { Temporal } from 'temporal-polyfill';
-import { calendarInvite, confirmationMessage, formatInterval, formatPrice, type ConfirmedBooking } from './confirmation-message.ts';
+import { calendarInvite, cancelledMessage, confirmationMessage, formatInterval, formatPrice, rescheduledMessage, type ConfirmedBooking } from './confirmation-message.ts';
 
 const FROM = 'Bookings <bookings@mail.example>';
 
@@ -132,6 +132,41 @@ describe('confirmation message', () => {
       expect(plain(text)).to.include('GHS 135.00');
       expect(text).to.include(booking.id);
       expect(message.icalEvent).to.deep.include({ method: 'REQUEST', filename: 'booking.ics' });
+    });
+  });
+  describe('change messages', () => {
+    const uid = (ics: string) => parseEvent(ics).event.uid;
+    it('moves the calendar event: a REQUEST with the same UID, the given SEQUENCE and the change as DTSTAMP, at the new time', () => {
+      const booking = aConfirmedBooking({ startTime: new Date('2026-03-04T14:00:00Z'), endTime: new Date('2026-03-04T15:30:00Z') });
+      const at = new Date('2026-03-02T09:00:00Z');
+      const message = rescheduledMessage(booking, FROM, { sequence: 2, at });
+      const ics = String((message.icalEvent as { content: string }).content);
+      const { calendar, vevent, event } = parseEvent(ics);
+      expect(calendar.getFirstPropertyValue('method')).to.equal('REQUEST');
+      expect(event.uid).to.equal(uid(calendarInvite(aConfirmedBooking(), FROM)));
+      expect(event.sequence).to.equal(2);
+      expect((vevent.getFirstPropertyValue('dtstamp') as ICAL.Time).toJSDate().toISOString()).to.equal(at.toISOString());
+      expect(ics).to.include('DTSTART;TZID=Africa/Accra:20260304T140000');
+      expect(message.messageId).to.equal(`<booking-${booking.id}.rescheduled-2@mail.example>`);
+      expect(message.subject).to.equal('Booking moved: Ama Mensah, Wednesday, 4 March 2026, 14:00–15:30 GMT');
+      expect(String(message.text)).to.include('New time: Wednesday, 4 March 2026, 14:00–15:30 GMT (Africa/Accra)');
+    });
+    it('cancels the calendar event: a CANCEL with the same UID, status CANCELLED, and tells the refund', () => {
+      const booking = aConfirmedBooking();
+      const message = cancelledMessage(booking, FROM, { sequence: 1, at: new Date('2026-03-02T09:00:00Z'), refundAmount: 6_750 });
+      const ics = String((message.icalEvent as { content: string }).content);
+      const { calendar, vevent, event } = parseEvent(ics);
+      expect(calendar.getFirstPropertyValue('method')).to.equal('CANCEL');
+      expect((message.icalEvent as { method: string }).method).to.equal('CANCEL');
+      expect(event.uid).to.equal(uid(calendarInvite(booking, FROM)));
+      expect(event.sequence).to.equal(1);
+      expect(vevent.getFirstPropertyValue('status')).to.equal('CANCELLED');
+      expect(plain(String(message.text))).to.include('Refund: GHS 67.50 of GHS 135.00');
+      expect(message.messageId).to.equal(`<booking-${booking.id}.cancelled@mail.example>`);
+    });
+    it('says so when the cancellation refunds nothing', () => {
+      const message = cancelledMessage(aConfirmedBooking(), FROM, { sequence: 1, at: new Date('2026-03-02T09:00:00Z'), refundAmount: 0 });
+      expect(String(message.text)).to.include('Refund: none');
     });
   });
 });

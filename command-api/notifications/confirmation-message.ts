@@ -47,8 +47,12 @@ function mailAddress(from: string): { name: string; email: string } {
  * the confirmation time), so a resent message carries the same invitation and calendars update the
  * event with the same UID instead of adding a second one.
  */
-export function calendarInvite(b: ConfirmedBooking, from: string): string {
-  const calendar = ical({ prodId: { company: 'booking-marketplace', product: 'bookings', language: 'EN' }, method: ICalCalendarMethod.REQUEST });
+export function calendarInvite(b: ConfirmedBooking, from: string, change: InviteChange = { method: 'REQUEST', sequence: 0, stamp: b.confirmedAt }): string {
+  const cancel = change.method === 'CANCEL';
+  const calendar = ical({
+    prodId: { company: 'booking-marketplace', product: 'bookings', language: 'EN' },
+    method: cancel ? ICalCalendarMethod.CANCEL : ICalCalendarMethod.REQUEST,
+  });
   // Times in the professional's zone (DTSTART;TZID=…) with the zone's VTIMEZONE; the description repeats them in UTC.
   const timeZone = b.professional.timeZone;
   // A local time in a repeated hour means its first occurrence (RFC 5545 3.3.5): a booking in the second
@@ -61,8 +65,8 @@ export function calendarInvite(b: ConfirmedBooking, from: string): string {
   calendar.createEvent({
     timezone: local ? timeZone : null,
     id: `booking-${b.id}@${mailDomain(from)}`,
-    sequence: 0,
-    stamp: b.confirmedAt,
+    sequence: change.sequence,
+    stamp: change.stamp,
     start: zoned(b.startTime),
     end: zoned(b.endTime),
     summary: `Appointment with ${b.professional.name}`,
@@ -71,11 +75,22 @@ export function calendarInvite(b: ConfirmedBooking, from: string): string {
       `When: ${formatInterval(b.startTime, b.endTime, timeZone)} (${timeZone}); ${formatInterval(b.startTime, b.endTime, 'UTC')}.`,
       `Price: ${formatPrice(b.priceAmount, b.currency)}.`,
     ].join(' '),
-    status: ICalEventStatus.CONFIRMED,
+    status: cancel ? ICalEventStatus.CANCELLED : ICalEventStatus.CONFIRMED,
     organizer: mailAddress(from),
     attendees: [{ email: b.contactEmail, role: ICalAttendeeRole.REQ, status: ICalAttendeeStatus.ACCEPTED, rsvp: false }],
   });
   return calendar.toString();
+}
+
+/**
+ * How this invitation relates to the first one: a reschedule is a REQUEST with a higher SEQUENCE, a
+ * cancellation a CANCEL with a higher one still; both keep the UID, so calendars update the same event.
+ */
+export interface InviteChange {
+  method: 'REQUEST' | 'CANCEL';
+  sequence: number;
+  /** DTSTAMP: when the change was made */
+  stamp: Date;
 }
 
 /** The confirmation email; its Message-ID comes from the booking id, so a resend is recognisable as the same message. */
@@ -100,5 +115,54 @@ export function confirmationMessage(b: ConfirmedBooking, from: string): SendMail
     messageId: `<booking-${b.id}.confirmation@${mailDomain(from)}>`,
     text,
     icalEvent: { method: 'REQUEST', filename: 'booking.ics', content: calendarInvite(b, from) },
+  };
+}
+
+/** "Your booking has moved": the new time, with an invitation that updates the calendar event (same UID, higher SEQUENCE). */
+export function rescheduledMessage(b: ConfirmedBooking, from: string, change: { sequence: number; at: Date }): SendMailOptions {
+  const local = formatInterval(b.startTime, b.endTime, b.professional.timeZone);
+  const text = [
+    `Your booking with ${b.professional.name} has been moved.`,
+    '',
+    `New time: ${local} (${b.professional.timeZone})`,
+    `          ${formatInterval(b.startTime, b.endTime, 'UTC')}`,
+    `Price:    ${formatPrice(b.priceAmount, b.currency)} (unchanged)`,
+    `Booking reference: ${b.id}`,
+    '',
+    'The attached invitation (booking.ics) updates the appointment in your calendar.',
+  ].join('\n');
+  return {
+    from,
+    to: b.contactEmail,
+    subject: `Booking moved: ${b.professional.name}, ${local}`,
+    messageId: `<booking-${b.id}.rescheduled-${change.sequence}@${mailDomain(from)}>`,
+    text,
+    icalEvent: { method: 'REQUEST', filename: 'booking.ics', content: calendarInvite(b, from, { method: 'REQUEST', sequence: change.sequence, stamp: change.at }) },
+  };
+}
+
+/** "Your booking is cancelled", with the refund when there is one and a CANCEL for the calendar event. */
+export function cancelledMessage(b: ConfirmedBooking, from: string, change: { sequence: number; at: Date; refundAmount: number | null }): SendMailOptions {
+  const local = formatInterval(b.startTime, b.endTime, b.professional.timeZone);
+  const refund =
+    change.refundAmount && change.refundAmount > 0
+      ? `Refund: ${formatPrice(change.refundAmount, b.currency)} of ${formatPrice(b.priceAmount, b.currency)}, to the card you paid with.`
+      : 'Refund: none (the cancellation policy gives no refund this close to the start).';
+  const text = [
+    `Your booking with ${b.professional.name} has been cancelled.`,
+    '',
+    `Was:   ${local} (${b.professional.timeZone})`,
+    refund,
+    `Booking reference: ${b.id}`,
+    '',
+    'The attached cancellation (booking.ics) removes the appointment from your calendar.',
+  ].join('\n');
+  return {
+    from,
+    to: b.contactEmail,
+    subject: `Booking cancelled: ${b.professional.name}, ${local}`,
+    messageId: `<booking-${b.id}.cancelled@${mailDomain(from)}>`,
+    text,
+    icalEvent: { method: 'CANCEL', filename: 'booking.ics', content: calendarInvite(b, from, { method: 'CANCEL', sequence: change.sequence, stamp: change.at }) },
   };
 }

@@ -16,6 +16,8 @@ import { markEventProcessed } from '../webhooks/stripe-events.repository.ts';
 import { inEventTransaction, type EventOutcome } from './event-transaction.ts';
 import { findBookingForIntent, ignoreUnknownIntent } from './intent-booking.ts';
 import type { Stripe } from './stripe-client.ts';
+import { PaymentProviderError, type RefundResult } from './payment-gateway.ts';
+import { decidePaymentSucceeded } from '../bookings/booking-lifecycle.ts';
 
 type Decision = EventOutcome | { confirmed: Booking; late: boolean } | { refund: Booking };
 
@@ -63,21 +65,17 @@ async function settle(
   const booking = (await findBooking(tx, found.id, { forUpdate: true }))!;
   deps.logger.info({ booking_id: booking.id, payment_intent_id: intent.id, amount: intent.amount_received, status: booking.status }, 'payment succeeded');
 
-  if (booking.status === 'confirmed') {
+  const decision = decidePaymentSucceeded(booking);
+  if (decision === 'ignore') {
     await markEventProcessed(tx, eventId);
     return 'ignored';
   }
-  if (booking.status === 'pending') return confirm(deps, tx, eventId, booking, 'pending');
-
-  // Cancelled after it was confirmed: this payment was applied then, and the cancellation settled the refund.
-  // Otherwise expired or cancelled while pending: the payment came too late.
-  if (booking.confirmedAt !== null || booking.refundId !== null) {
-    await markEventProcessed(tx, eventId);
-    return 'ignored';
-  }
-  if (booking.refundStatus !== null) return { refund: booking }; // decided by an earlier attempt
+  if (decision === 'confirm') return confirm(deps, tx, eventId, booking, 'pending');
+  if (decision === 'refund' && booking.refundStatus !== null) return { refund: booking }; // decided by an earlier attempt
   const slotFree =
-    booking.status === 'expired' && !opts.slotTaken && (await liveBlockedRanges(tx, booking.professionalId, booking.blockedStart, booking.blockedEnd)).length === 0;
+    decision === 'confirm_if_slot_free' &&
+    !opts.slotTaken &&
+    (await liveBlockedRanges(tx, booking.professionalId, booking.blockedStart, booking.blockedEnd)).length === 0;
   if (slotFree) return confirm(deps, tx, eventId, booking, 'expired');
   await markRefundRequested(tx, booking.id, intent.amount_received || booking.priceAmount);
   return { refund: booking };
@@ -97,19 +95,16 @@ async function confirm(deps: CommandDeps, tx: PoolClient, eventId: string, booki
  * a retried attempt get the same refund back instead of a second one.
  */
 async function refundLatePayment(deps: CommandDeps, eventId: string, intent: Stripe.PaymentIntent, booking: Booking): Promise<EventOutcome> {
-  const started = Date.now();
-  let refund: { id: string; amount: number; status: string } | undefined;
+  let refund: RefundResult | undefined;
   try {
-    const r = await deps.stripe.refunds.create(
-      { payment_intent: intent.id, metadata: { booking_id: booking.id, reason: `late payment, booking ${booking.status}` } },
-      { idempotencyKey: `booking-${booking.id}-late-payment-refund` },
-    );
-    refund = { id: r.id, amount: r.amount, status: r.status ?? 'pending' };
-    deps.metrics.stripeLatency.observe({ operation: 'refund.create', result: 'ok' }, (Date.now() - started) / 1000);
+    refund = await deps.payments.refund({
+      paymentIntentId: intent.id,
+      metadata: { booking_id: booking.id, reason: `late payment, booking ${booking.status}` },
+      idempotencyKey: `booking-${booking.id}-late-payment-refund`,
+    });
   } catch (err) {
-    deps.metrics.stripeLatency.observe({ operation: 'refund.create', result: 'error' }, (Date.now() - started) / 1000);
     // Refunded by other means meanwhile (the charge.refunded event records it): nothing left to do.
-    if ((err as { code?: string }).code !== 'charge_already_refunded') throw err;
+    if (!(err instanceof PaymentProviderError && err.code === 'already_refunded')) throw err;
   }
   const outcome = await inEventTransaction(deps, eventId, async (tx) => {
     if (refund) await recordBookingEvent(deps.boss, tx, 'booking.refunded', (await recordRefund(tx, booking.id, refund))!);

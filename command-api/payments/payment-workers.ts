@@ -2,6 +2,7 @@ import type { JobResult, JobWithMetadata } from 'pg-boss';
 import { QUEUES } from '../../shared/queue.ts';
 import type { CommandDeps } from '../deps.ts';
 import { sendConfirmationEmail } from '../notifications/send-confirmation-email.ts';
+import { sendChangeEmail, type ChangeEmailJob } from '../notifications/change-emails.ts';
 import { processStripeEvent } from './process-stripe-event.ts';
 
 /**
@@ -24,7 +25,10 @@ export async function registerPaymentWorkers(deps: CommandDeps): Promise<void> {
   await deps.boss.work(
     QUEUES.confirmationEmail,
     options,
-    deadLetterAware(deps, QUEUES.confirmationEmailDeadLetter, (data: { booking_id: string }) => sendConfirmationEmail(deps, data.booking_id)),
+    // One queue for every booking email: the confirmation ({ booking_id }) and the emails of later changes.
+    deadLetterAware(deps, QUEUES.confirmationEmailDeadLetter, (data: { booking_id: string } | ChangeEmailJob) =>
+      'kind' in data ? sendChangeEmail(deps, data) : sendConfirmationEmail(deps, data.booking_id),
+    ),
   );
 }
 

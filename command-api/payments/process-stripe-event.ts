@@ -1,5 +1,6 @@
 import type { CommandDeps } from '../deps.ts';
 import { expirePendingBooking, findBooking, recordChargeRefund, recordPaymentError } from '../bookings/bookings.repository.ts';
+import { canTransition } from '../bookings/booking-lifecycle.ts';
 import { markSearchStale } from '../mark-search-stale.ts';
 import { recordBookingEvent } from '../webhook-deliveries/record-event.ts';
 import { markEventProcessed, recordEventFailure, startAttempt } from '../webhooks/stripe-events.repository.ts';
@@ -72,8 +73,9 @@ async function onPaymentCanceled(deps: CommandDeps, eventId: string, intent: Str
     await markEventProcessed(tx, eventId);
     const booking = await findBookingForIntent(tx, intent.id, intent.metadata);
     if (!booking) return ignoreUnknownIntent(deps, eventId, 'payment_intent.canceled', intent.id);
-    const expired = await expirePendingBooking(tx, booking.id, { dueOnly: false, reason: 'payment cancelled' });
-    if (!expired) return 'ignored' as const; // already confirmed, expired or cancelled: never move backwards
+    if (!canTransition(booking.status, 'expire')) return 'ignored' as const; // confirmed, expired or cancelled: never move backwards
+    const expired = await expirePendingBooking(tx, booking.id, { reason: 'payment cancelled' });
+    if (!expired) return 'ignored' as const; // it moved since it was read
     await markSearchStale(deps.boss, tx, expired.professionalId);
     await recordBookingEvent(deps.boss, tx, 'booking.expired', expired);
     return expired;

@@ -9,15 +9,7 @@ import { processStripeEvent } from './process-stripe-event.ts';
  * the money refunded if the slot is gone. Resolves whether the payment had succeeded.
  */
 export async function applyPaymentIfSucceeded(deps: CommandDeps, paymentIntentId: string): Promise<boolean> {
-  const started = Date.now();
-  let intent;
-  try {
-    intent = await deps.stripe.paymentIntents.retrieve(paymentIntentId);
-    deps.metrics.stripeLatency.observe({ operation: 'payment_intent.retrieve', result: 'ok' }, (Date.now() - started) / 1000);
-  } catch (err) {
-    deps.metrics.stripeLatency.observe({ operation: 'payment_intent.retrieve', result: 'error' }, (Date.now() - started) / 1000);
-    throw err;
-  }
+  const intent = await deps.payments.retrieveIntent(paymentIntentId);
   if (intent.status !== 'succeeded') return false;
   const id = `reconciled_${intent.id}`;
   const type = 'payment_intent.succeeded';

@@ -16,6 +16,7 @@ import {
   updateProfessional,
   type Availability,
   type Professional,
+  type ProfessionalChanges,
   type ProfessionalFields,
 } from './professionals.repository.ts';
 
@@ -47,7 +48,7 @@ export async function changeProfessional(
   deps: CommandDeps,
   principal: Principal,
   id: string,
-  changes: Partial<ProfessionalFields>,
+  changes: ProfessionalChanges,
 ): Promise<Result<Professional, 'professional_not_found' | 'forbidden'>> {
   if (!mayManage(principal, id)) return fail('forbidden', 'Only an admin or this professional can change it.');
   const updated = await withTransaction(deps.pool, async (tx) => {

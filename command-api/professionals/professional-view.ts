@@ -13,6 +13,7 @@ export function professionalView(p: Professional) {
     travel_modes: p.travelModes,
     time_zone: p.timeZone,
     active: p.active,
+    cancellation_policy: p.cancellationPolicy.map((t) => ({ hours_before: t.hoursBefore, refund_percent: t.refundPercent })),
     created_at: p.createdAt.toISOString(),
     updated_at: p.updatedAt.toISOString(),
   };

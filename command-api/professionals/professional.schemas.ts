@@ -1,6 +1,7 @@
 /** The request and response shapes of the professional endpoints: validators and OpenAPI both come from here. */
 import { category, currencyOut, instantOut, professionalId, travelMode, UUID_PATTERN } from '../../shared/api-shapes.ts';
 import { isoInstant, Joi, timeZone } from '../../shared/validation.ts';
+import { MAX_CANCELLATION_TIERS } from '../bookings/booking-lifecycle.ts';
 
 const fields = {
   name: Joi.string().trim().min(1).max(200).description('Trimmed.'),
@@ -25,7 +26,25 @@ export const createProfessionalBody = Joi.object({
   time_zone: fields.time_zone.default('UTC'),
 }).required();
 
-export const patchProfessionalBody = Joi.object({ ...fields, active: Joi.boolean().strict().description('false takes the professional out of search and booking.') })
+export const cancellationPolicy = Joi.array()
+  .items(
+    Joi.object({
+      hours_before: Joi.number().strict().min(0).max(24 * 365).required().description('Applies when at least this many hours are left before the start.'),
+      refund_percent: Joi.number().strict().integer().min(0).max(100).required().description('Percent of the price refunded (rounded down to minor units).'),
+    }),
+  )
+  .max(MAX_CANCELLATION_TIERS)
+  .unique('hours_before')
+  .messages({ 'array.unique': 'cancellation_policy must not repeat an hours_before', 'array.max': 'cancellation_policy has at most {{#limit}} tiers' })
+  .description(
+    'Refund tiers for a client’s cancellation of a confirmed booking: the tier with the largest `hours_before` not above the hours left before the start gives the percent; no tier, no refund. A cancellation by the professional is always refunded in full.',
+  );
+
+export const patchProfessionalBody = Joi.object({
+  ...fields,
+  active: Joi.boolean().strict().description('false takes the professional out of search and booking.'),
+  cancellation_policy: cancellationPolicy,
+})
   .min(1)
   .required()
   .description('Any subset of the fields (at least one).');
@@ -48,6 +67,10 @@ export const professionalSchema = Joi.object({
   travel_modes: Joi.array().items(travelMode()).min(1).required(),
   time_zone: Joi.string().required().description('IANA time zone name.'),
   active: Joi.boolean().required().description('Inactive professionals cannot be booked.'),
+  cancellation_policy: Joi.array()
+    .items(Joi.object({ hours_before: Joi.number().min(0).required(), refund_percent: Joi.number().integer().min(0).max(100).required() }))
+    .required()
+    .description('Refund tiers of a client’s cancellation (default: 100 % at least 24 hours ahead).'),
   created_at: instantOut('Creation time.').required(),
   updated_at: instantOut('Last change.').required(),
 });

@@ -1,7 +1,9 @@
 import type { Queryable } from '../../shared/db/pool.ts';
 import { toProfile, type ProfessionalProfile, type ProfileRow } from '../../shared/professional.ts';
+import type { CancellationTier } from '../bookings/booking-lifecycle.ts';
 
 export interface Professional extends ProfessionalProfile {
+  cancellationPolicy: CancellationTier[];
   searchVersion: number;
   createdAt: Date;
   updatedAt: Date;
@@ -14,12 +16,13 @@ export interface Availability {
   endTime: Date;
 }
 
-export type ProfessionalFields = Omit<Professional, 'id' | 'searchVersion' | 'createdAt' | 'updatedAt'>;
+export type ProfessionalFields = Omit<Professional, 'id' | 'searchVersion' | 'createdAt' | 'updatedAt' | 'cancellationPolicy'>;
+export type ProfessionalChanges = Partial<ProfessionalFields> & { cancellationPolicy?: CancellationTier[] };
 
-const COLUMNS = `id, name, category, rate_per_minute, currency, lat, long, travel_modes, time_zone, active, search_version, created_at, updated_at`;
+const COLUMNS = `id, name, category, rate_per_minute, currency, lat, long, travel_modes, time_zone, active, cancellation_policy, search_version, created_at, updated_at`;
 
 // Column for each updatable field; only these names ever reach the SQL text.
-const FIELD_COLUMNS: Record<keyof ProfessionalFields, string> = {
+const FIELD_COLUMNS: Record<keyof ProfessionalChanges, string> = {
   name: 'name',
   category: 'category',
   ratePerMinute: 'rate_per_minute',
@@ -29,11 +32,15 @@ const FIELD_COLUMNS: Record<keyof ProfessionalFields, string> = {
   travelModes: 'travel_modes',
   timeZone: 'time_zone',
   active: 'active',
+  cancellationPolicy: 'cancellation_policy',
 };
 
-function toProfessional(r: ProfileRow & { search_version: number; created_at: Date; updated_at: Date }): Professional {
+type StoredTier = { hours_before: number; refund_percent: number };
+
+function toProfessional(r: ProfileRow & { cancellation_policy: StoredTier[]; search_version: number; created_at: Date; updated_at: Date }): Professional {
   return {
     ...toProfile(r),
+    cancellationPolicy: r.cancellation_policy.map((t) => ({ hoursBefore: t.hours_before, refundPercent: t.refund_percent })),
     searchVersion: r.search_version,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
@@ -56,12 +63,17 @@ export async function findProfessional(db: Queryable, id: string): Promise<Profe
   return rows[0] ? toProfessional(rows[0]) : undefined;
 }
 
-export async function updateProfessional(db: Queryable, id: string, changes: Partial<ProfessionalFields>): Promise<Professional | undefined> {
-  const entries = (Object.keys(changes) as (keyof ProfessionalFields)[]).filter((k) => changes[k] !== undefined);
+export async function updateProfessional(db: Queryable, id: string, changes: ProfessionalChanges): Promise<Professional | undefined> {
+  const entries = (Object.keys(changes) as (keyof ProfessionalChanges)[]).filter((k) => changes[k] !== undefined);
   const sets = entries.map((k, i) => `${FIELD_COLUMNS[k]} = $${i + 2}`);
+  // jsonb goes as JSON text (pg would send a JS array as a PostgreSQL array).
+  const value = (k: keyof ProfessionalChanges) =>
+    k === 'cancellationPolicy'
+      ? JSON.stringify(changes.cancellationPolicy!.map((t): StoredTier => ({ hours_before: t.hoursBefore, refund_percent: t.refundPercent })))
+      : changes[k];
   const { rows } = await db.query(
     `UPDATE professionals SET ${[...sets, 'updated_at = now()'].join(', ')} WHERE id = $1 RETURNING ${COLUMNS}`,
-    [id, ...entries.map((k) => changes[k])],
+    [id, ...entries.map(value)],
   );
   return rows[0] ? toProfessional(rows[0]) : undefined;
 }

@@ -7,7 +7,7 @@ import { availabilityBody, createProfessionalBody, patchProfessionalBody } from 
 import { jsonBody } from '../../shared/http/base-app.ts';
 import type { CommandDeps } from '../deps.ts';
 import { sendFailure } from '../problems.ts';
-import type { Availability, ProfessionalFields } from './professionals.repository.ts';
+import type { Availability, ProfessionalChanges, ProfessionalFields } from './professionals.repository.ts';
 import { professionalView } from './professional-view.ts';
 import { addAvailability, changeProfessional, createProfessional, generateProfessionalId, mayManage, removeAvailability } from './manage-professionals.ts';
 
@@ -23,9 +23,10 @@ type Fields = {
   travel_modes: ProfessionalFields['travelModes'];
   time_zone: string;
   active: boolean;
+  cancellation_policy: Array<{ hours_before: number; refund_percent: number }>;
 };
 
-function toFields(b: Partial<Fields>): Partial<ProfessionalFields> {
+function toFields(b: Partial<Fields>): ProfessionalChanges {
   return {
     name: b.name,
     category: b.category,
@@ -36,6 +37,7 @@ function toFields(b: Partial<Fields>): Partial<ProfessionalFields> {
     travelModes: b.travel_modes,
     timeZone: b.time_zone,
     active: b.active,
+    cancellationPolicy: b.cancellation_policy?.map((t) => ({ hoursBefore: t.hours_before, refundPercent: t.refund_percent })),
   };
 }
 

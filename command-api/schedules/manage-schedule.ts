@@ -31,7 +31,7 @@ async function view(db: Queryable, professionalId: string, timeZone: string, now
 export async function getSchedule(deps: CommandDeps, professionalId: string): Promise<Result<ScheduleView, 'professional_not_found'>> {
   const professional = await findProfessional(deps.pool, professionalId);
   if (!professional) return fail('professional_not_found');
-  return ok(await view(deps.pool, professionalId, professional.timeZone, deps.now?.() ?? new Date()));
+  return ok(await view(deps.pool, professionalId, professional.timeZone, deps.now()));
 }
 
 /** Replaces weekly hours and rules in one transaction with the search_version bump and the sync job. */
@@ -56,7 +56,7 @@ export async function replaceSchedule(
     await upsertSchedule(tx, professionalId, weekly, rules);
     await markSearchStale(deps.boss, tx, professionalId);
     deps.logger.info({ professional_id: professionalId }, 'schedule replaced');
-    return ok(await view(tx, professionalId, professional.timeZone, deps.now?.() ?? new Date()));
+    return ok(await view(tx, professionalId, professional.timeZone, deps.now()));
   });
 }
 

@@ -29,7 +29,7 @@ export async function processLane(deps: CommandDeps, sender: WebhookSender, lane
   }
 }
 
-const clock = (deps: CommandDeps) => deps.now?.() ?? new Date();
+const clock = (deps: CommandDeps) => deps.now();
 
 async function claimHead(deps: CommandDeps, lane: Lane): Promise<Claim> {
   return withTransaction(deps.pool, async (tx) => {

@@ -37,7 +37,7 @@ export async function registerWebhookWorkers(deps: CommandDeps): Promise<void> {
   });
   await deps.boss.schedule(QUEUES.webhookSweep, '* * * * *');
 
-  const now = () => deps.now?.() ?? new Date();
+  const now = () => deps.now();
   new Gauge({
     name: 'webhook_queue_age_seconds',
     // the same value on every instance: not summed across a cluster

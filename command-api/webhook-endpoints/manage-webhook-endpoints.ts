@@ -23,7 +23,7 @@ export function scopeOf(principal: Principal): EndpointScope {
   return principal.role === 'admin' ? { all: true } : { professionalId: principal.professionalId ?? principal.sub };
 }
 
-const clock = (deps: CommandDeps) => deps.now?.() ?? new Date();
+const clock = (deps: CommandDeps) => deps.now();
 const DNS_TIMEOUT_MS = 2000;
 
 type UrlFailure = 'validation_error' | 'webhook_url_not_allowed';

@@ -1,3 +1,4 @@
+import { liveBookingSql } from '../../shared/db/live-bookings.ts';
 import type { Queryable } from '../../shared/db/pool.ts';
 
 /**
@@ -9,7 +10,7 @@ export async function professionalsWithEndedRanges(db: Queryable, from: Date, to
   const { rows } = await db.query<{ professional_id: string }>(
     `SELECT professional_id FROM availabilities WHERE end_time > $1 AND end_time <= $2
      UNION
-     SELECT professional_id FROM bookings WHERE status IN ('pending', 'confirmed') AND blocked_start > $1 AND blocked_start <= $2`,
+     SELECT professional_id FROM bookings WHERE ${liveBookingSql()} AND blocked_start > $1 AND blocked_start <= $2`,
     [from, to],
   );
   return rows.map((r) => r.professional_id);

@@ -1,3 +1,4 @@
+import { liveBookingSql } from '../../shared/db/live-bookings.ts';
 import { withTransaction, type Pool, type Queryable } from '../../shared/db/pool.ts';
 import { toProfile, type ProfileRow } from '../../shared/professional.ts';
 import type { Interval } from './free-ranges.ts';
@@ -36,7 +37,7 @@ const SELECT_SNAPSHOT = `
          COALESCE((SELECT json_agg(json_build_array(
                             (extract(epoch FROM b.blocked_start) * 1000)::bigint, (extract(epoch FROM b.blocked_end) * 1000)::bigint))
                      FROM bookings b
-                    WHERE b.professional_id = p.id AND b.status IN ('pending', 'confirmed')
+                    WHERE b.professional_id = p.id AND ${liveBookingSql('b.status')}
                       AND b.blocked_end > $1
                       AND b.blocked_start < greatest($2, $1 + make_interval(days => COALESCE(s.booking_horizon_days, 365) + 1))), '[]'::json) AS busy
     FROM professionals p LEFT JOIN schedules s ON s.professional_id = p.id`;

@@ -141,6 +141,7 @@ async function holdSlot(pool: Pool, boss: PgBoss, holdMinutes: number, slot: Slo
       holdMinutes,
       idempotencyKey: key,
       contactEmail: 'bench@example.com',
+      now: new Date(),
     });
     await markSearchStale(boss, tx, professional.id);
     await enqueue(boss, tx, QUEUES.holdExpiry, { booking_id: booking.id }, { startAfter: booking.holdExpiresAt });

@@ -131,6 +131,7 @@ async function insertBooking(pool: Pool, slot: Slot, opts: { paymentIntent?: boo
       holdMinutes: 60,
       idempotencyKey: randomUUID(),
       contactEmail: 'bench-jobs@example.com',
+      now: new Date(),
     });
     if (opts.paymentIntent) booking = (await attachPaymentIntent(tx, booking.id, `pi_bench_${randomUUID().replaceAll('-', '')}`))!;
     if (opts.confirmed) booking = (await confirmBooking(tx, booking.id, 'pending'))!;

@@ -68,6 +68,9 @@ export async function startTestSystem(opts: TestSystemOptions = {}): Promise<Tes
     SMTP_URL: mail.smtpUrl,
     MAIL_FROM: 'Bookings <bookings@test.local>',
     PGBOSS_SCHEMA: 'pgboss',
+    // Every test system counts 127.0.0.1 in the one shared Redis: the whole suite's traffic, not one
+    // test's, would hit the production default. A test of the limit itself sets its own.
+    COMMAND_RATE_LIMIT_PER_MIN: '1000000',
     ...opts.env,
   };
   const config = loadConfig(env, 'script');
