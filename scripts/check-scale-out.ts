@@ -26,7 +26,11 @@ function descendants(root: number): Array<{ pid: number; args: string }> {
   const table = processTable();
   const out: Array<{ pid: number; args: string }> = [];
   const walk = (pid: number) => {
-    for (const [child, p] of table) if (p.ppid === pid) (out.push({ pid: child, args: p.args }), walk(child));
+    for (const [child, p] of table) {
+      if (p.ppid !== pid) continue;
+      out.push({ pid: child, args: p.args });
+      walk(child);
+    }
   };
   walk(root);
   return out;

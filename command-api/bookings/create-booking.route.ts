@@ -14,7 +14,7 @@ export function createBookingRoute(deps: CommandDeps, opts: { idempotencyLockSec
     if (!key.ok) return sendFailure(res, key);
     const input = validate(createBookingBody, req.body);
     if (!input.ok) return sendFailure(res, input);
-    const endError = intervalEndError('start_time', input.value.start_time as unknown as Date, input.value.duration_minutes);
+    const endError = intervalEndError('start_time', input.value.start_time, input.value.duration_minutes);
     if (endError) return sendFailure(res, fail('validation_error', endError.message, [endError]));
     const principal = req.principal!;
 
@@ -30,7 +30,7 @@ export function createBookingRoute(deps: CommandDeps, opts: { idempotencyLockSec
           contactEmail: principal.email ?? null,
           idempotencyKey: key.key,
           professionalId: input.value.professional_id,
-          start: input.value.start_time as unknown as Date,
+          start: input.value.start_time,
           durationMinutes: input.value.duration_minutes,
         });
         if (!result.ok) return failureResponse(result);

@@ -25,7 +25,7 @@ export function rescheduleBookingRoute(deps: CommandDeps, opts: { idempotencyLoc
       principal.sub,
       key.key,
       async () => {
-        const result = await rescheduleBooking(deps, principal, id, input.value.start_time as unknown as Date);
+        const result = await rescheduleBooking(deps, principal, id, input.value.start_time);
         if (!result.ok) return failureResponse(result);
         return { status: 200, body: bookingView(result.value) };
       },
