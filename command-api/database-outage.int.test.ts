@@ -127,22 +127,25 @@ describe('command-api while PostgreSQL restarts under load', () => {
       }
     }
     expect(booked.size).to.equal(18);
-    const live = (
-      await db.query(`SELECT id FROM bookings WHERE client_id = $1 AND status IN ('pending', 'confirmed')`, [client])
-    ).rows.map((r) => r.id);
+    const live = (await db.query(`SELECT id FROM bookings WHERE client_id = $1 AND status IN ('pending', 'confirmed')`, [client])).rows.map((r) => r.id);
     expect(live.sort()).to.deep.equal([...booked.values()].sort());
 
     // Every hold is paid; each payment confirms its booking once and sends one email.
     const intents = (await db.query(`SELECT id, payment_intent_id FROM bookings WHERE id = ANY($1)`, [live])).rows;
     for (const { payment_intent_id } of intents) await system.stripe.succeed(payment_intent_id);
     await eventually(
-      async () => (await db.query(`SELECT count(*)::int AS n FROM bookings WHERE id = ANY($1) AND confirmation_email_sent_at IS NOT NULL`, [live])).rows[0].n === 18,
+      async () =>
+        (await db.query(`SELECT count(*)::int AS n FROM bookings WHERE id = ANY($1) AND confirmation_email_sent_at IS NOT NULL`, [live])).rows[0].n === 18,
       30_000,
       200,
     );
     const statuses = (await db.query(`SELECT status, count(*)::int AS n FROM bookings WHERE client_id = $1 GROUP BY status`, [client])).rows;
     expect(statuses.find((s) => s.status === 'confirmed')?.n).to.equal(18);
-    for (const id of live) expect(system.mail.messages().filter((m) => m.messageId?.includes(id)), id).to.have.length(1);
+    for (const id of live)
+      expect(
+        system.mail.messages().filter((m) => m.messageId?.includes(id)),
+        id,
+      ).to.have.length(1);
   });
 
   it('answers 503 instead of hanging while PostgreSQL is paused, and resumes by itself without doubling a booking', async function () {
@@ -168,10 +171,14 @@ describe('command-api while PostgreSQL restarts under load', () => {
 
     const ids: string[] = [];
     for (const r of requests) {
-      const answer = await eventually(async () => {
-        const a = await post(token, r.body, r.key);
-        return a.status === 201 ? a : undefined;
-      }, 30_000, 300);
+      const answer = await eventually(
+        async () => {
+          const a = await post(token, r.body, r.key);
+          return a.status === 201 ? a : undefined;
+        },
+        30_000,
+        300,
+      );
       ids.push(answer.id!);
     }
     const stored = (await db.query(`SELECT id FROM bookings WHERE client_id = $1`, [client])).rows.map((r) => r.id);

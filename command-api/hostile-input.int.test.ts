@@ -54,7 +54,11 @@ describe('command-api under hostile input', () => {
     travel_modes: ['car'],
     ...extra,
   });
-  const createProfessional = (body: unknown) => request(app()).post('/professionals').set('Authorization', `Bearer ${admin}`).send(body as object);
+  const createProfessional = (body: unknown) =>
+    request(app())
+      .post('/professionals')
+      .set('Authorization', `Bearer ${admin}`)
+      .send(body as object);
 
   describe('instants outside years 0000–9999 in UTC', () => {
     for (const start of ['9999-12-31T21:00:00-05:00', '0000-01-01T00:30:00+01:00']) {
@@ -114,8 +118,7 @@ describe('command-api under hostile input', () => {
 
     it('refuses a NUL in a cancellation reason but keeps line breaks and tabs there', async () => {
       const booking = await aBooking();
-      const cancel = (reason: string) =>
-        request(app()).post(`/bookings/${booking.id}/cancel`).set('Authorization', `Bearer ${client}`).send({ reason });
+      const cancel = (reason: string) => request(app()).post(`/bookings/${booking.id}/cancel`).set('Authorization', `Bearer ${client}`).send({ reason });
       expectProblem(await cancel('plans\u0000changed'), 400, 'validation_error');
       expect((await db.query(`SELECT status FROM bookings WHERE id = $1`, [booking.id])).rows[0].status).to.equal('pending');
       const res = await cancel('plans changed:\n\tsorry');
@@ -176,7 +179,10 @@ describe('command-api under hostile input', () => {
 
     it('reads a body that really is gzip or brotli compressed', async () => {
       const body = JSON.stringify({ professional_id: pro.id, start_time: '2000-01-01T10:00:00Z', duration_minutes: 60 });
-      for (const [encoding, bytes] of [['gzip', gzipSync(body)], ['br', brotliCompressSync(body)]] as const) {
+      for (const [encoding, bytes] of [
+        ['gzip', gzipSync(body)],
+        ['br', brotliCompressSync(body)],
+      ] as const) {
         // fetch sends the bytes as they are (supertest would serialise a Buffer as JSON)
         const res = await fetch(`${system.command!.url}/bookings`, {
           method: 'POST',
@@ -213,11 +219,7 @@ describe('command-api under hostile input', () => {
         .send('{"reason":"x"}');
       expectProblem(cancel, 415, 'unsupported_media_type');
       expect((await db.query(`SELECT status FROM bookings WHERE id = $1`, [booking.id])).rows[0].status).to.equal('pending');
-      const form = await request(app())
-        .post('/professionals')
-        .set('Authorization', `Bearer ${admin}`)
-        .type('form')
-        .send({ name: 'x' });
+      const form = await request(app()).post('/professionals').set('Authorization', `Bearer ${admin}`).type('form').send({ name: 'x' });
       expectProblem(form, 415, 'unsupported_media_type');
     });
 

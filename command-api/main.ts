@@ -70,7 +70,10 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; wor
     },
   });
   // The workers get connections of their own, so a burst of jobs never makes requests wait for one.
-  const workerPool = opts.workers === false ? undefined : createPool({ ...config.database, poolMax: WORKER_POOL_MAX }, 'command-api-workers', { logger, queryTimeoutMs: QUERY_TIMEOUT_MS });
+  const workerPool =
+    opts.workers === false
+      ? undefined
+      : createPool({ ...config.database, poolMax: WORKER_POOL_MAX }, 'command-api-workers', { logger, queryTimeoutMs: QUERY_TIMEOUT_MS });
   if (workerPool) await startWorkers({ ...deps, pool: workerPool });
   const redis = config.redisUrl ? createRedis(config.redisUrl, logger) : undefined;
   return {

@@ -125,7 +125,10 @@ describe('OpenAPI document of the command API', () => {
   it('describes only routes the app really serves, answering statuses it documents', async () => {
     for (const { method, path, op } of operations()) {
       const url = path.replace(/\{(\w+)\}/g, (_m, name: string) => DUMMY_PATH_VALUES[name] ?? 'dummy');
-      const res = await request(app())[method](url).set('Content-Type', 'application/json').send(method === 'get' || method === 'delete' ? undefined : '{}');
+      const res = await request(app())
+        [method](url)
+        .set('Content-Type', 'application/json')
+        .send(method === 'get' || method === 'delete' ? undefined : '{}');
       const routeMiss = res.status === 404 && res.body?.code === 'not_found' && String(res.body?.detail).startsWith('No route for');
       expect(routeMiss, `${method.toUpperCase()} ${path} is not routed`).to.equal(false);
       expect(Object.keys(op.responses), `${method.toUpperCase()} ${path} answered an undocumented ${res.status}`).to.include(String(res.status));
@@ -165,7 +168,16 @@ describe('OpenAPI document of the command API', () => {
     const createdPro = await request(app())
       .post('/professionals')
       .set('Authorization', `Bearer ${admin}`)
-      .send({ name: 'Olena', category: 'Tutor', rate_per_minute: 40, currency: 'uah', lat: 50.45, long: 30.52, travel_modes: ['transit'], time_zone: 'Europe/Kyiv' });
+      .send({
+        name: 'Olena',
+        category: 'Tutor',
+        rate_per_minute: 40,
+        currency: 'uah',
+        lat: 50.45,
+        long: 30.52,
+        travel_modes: ['transit'],
+        time_zone: 'Europe/Kyiv',
+      });
     expect(createdPro.status).to.equal(201);
     check(createdPro.body, schemaOf('/professionals', 'post', '201'), 'Professional (created)');
 
@@ -217,7 +229,10 @@ describe('OpenAPI document of the command API', () => {
     expect(cancelled.status).to.equal(200);
     check(cancelled.body, schemaOf('/bookings/{id}/cancel', 'post', '200'), 'Booking');
 
-    const endpoint = await request(app()).post('/webhook-endpoints').set('Authorization', `Bearer ${admin}`).send({ url: 'https://203.0.114.7/hooks', events: ['booking.created'] });
+    const endpoint = await request(app())
+      .post('/webhook-endpoints')
+      .set('Authorization', `Bearer ${admin}`)
+      .send({ url: 'https://203.0.114.7/hooks', events: ['booking.created'] });
     expect(endpoint.status).to.equal(201);
     check(endpoint.body, schemaOf('/webhook-endpoints', 'post', '201'), 'WebhookEndpoint');
     const listed = await request(app()).get('/webhook-endpoints').set('Authorization', `Bearer ${admin}`);
@@ -226,7 +241,15 @@ describe('OpenAPI document of the command API', () => {
     const log = await request(app()).get(`/webhook-endpoints/${endpoint.body.id}/deliveries`).set('Authorization', `Bearer ${admin}`);
     expect(log.body.data).to.have.length(1);
     check(log.body, schemaOf('/webhook-endpoints/{id}/deliveries', 'get', '200'), 'WebhookDeliveryPage');
-    expect(Object.keys(openApiDocument.webhooks)).to.have.members(['booking.created', 'booking.confirmed', 'booking.rescheduled', 'booking.cancelled', 'booking.expired', 'booking.refunded', 'professional.updated']);
+    expect(Object.keys(openApiDocument.webhooks)).to.have.members([
+      'booking.created',
+      'booking.confirmed',
+      'booking.rescheduled',
+      'booking.cancelled',
+      'booking.expired',
+      'booking.refunded',
+      'professional.updated',
+    ]);
 
     const past = await book(app(), client, { ...body, start_time: hoursFromNow(-1).toISOString() });
     expect(past.status).to.equal(422);

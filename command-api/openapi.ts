@@ -7,7 +7,13 @@
 import { healthLiveSchema, healthReadySchema, problemSchema, PROFESSIONAL_ID_PATTERN, UUID_PATTERN } from '../shared/api-shapes.ts';
 import { SchemaRegistry } from '../shared/http/openapi.ts';
 import { bookingSchema, cancelBookingBody, createBookingBody, rescheduleBookingBody, webhookAckSchema } from './bookings/booking.schemas.ts';
-import { availabilityBody, availabilitySchema, createProfessionalBody, patchProfessionalBody, professionalSchema } from './professionals/professional.schemas.ts';
+import {
+  availabilityBody,
+  availabilitySchema,
+  createProfessionalBody,
+  patchProfessionalBody,
+  professionalSchema,
+} from './professionals/professional.schemas.ts';
 import { fail, problem, problemJson } from '../shared/errors.ts';
 import { failureProblem } from './problems.ts';
 import { WEBHOOK_EVENT_TYPES } from './webhook-deliveries/event-types.ts';
@@ -205,7 +211,11 @@ const instant = (description: string): Json => ({ type: 'string', format: 'date-
 const S = {
   Problem: schemas.add('Problem', problemSchema, 'output'),
   Booking: schemas.add('Booking', bookingSchema, 'output', BOOKING_EXAMPLE),
-  BookingCreate: schemas.add('BookingCreate', createBookingBody, 'input', { professional_id: 'pro1', start_time: '2030-01-01T10:00:00Z', duration_minutes: 30 }),
+  BookingCreate: schemas.add('BookingCreate', createBookingBody, 'input', {
+    professional_id: 'pro1',
+    start_time: '2030-01-01T10:00:00Z',
+    duration_minutes: 30,
+  }),
   BookingCancel: schemas.add('BookingCancel', cancelBookingBody, 'input'),
   BookingReschedule: schemas.add('BookingReschedule', rescheduleBookingBody, 'input', { start_time: '2030-01-01T14:00:00Z' }),
   BookingPage: schemas.addRaw('BookingPage', {
@@ -245,7 +255,10 @@ const S = {
     ],
   }),
   Availability: schemas.add('Availability', availabilitySchema, 'output'),
-  AvailabilityCreate: schemas.add('AvailabilityCreate', availabilityBody, 'input', { start_time: '2030-01-01T08:00:00+00:00', end_time: '2030-01-01T17:00:00+00:00' }),
+  AvailabilityCreate: schemas.add('AvailabilityCreate', availabilityBody, 'input', {
+    start_time: '2030-01-01T08:00:00+00:00',
+    end_time: '2030-01-01T17:00:00+00:00',
+  }),
   WebhookAck: schemas.add('WebhookAck', webhookAckSchema, 'output'),
   HealthLive: schemas.add('HealthLive', healthLiveSchema, 'output'),
   HealthReady: schemas.add('HealthReady', healthReadySchema, 'output'),
@@ -273,7 +286,10 @@ const S = {
       status: { type: 'string', enum: ['enabled', 'disabled'] },
       disabled_reason: { type: ['string', 'null'], description: 'Present while disabled: by whom, or the failures that disabled it automatically.' },
       disabled_at: { type: ['string', 'null'], format: 'date-time', description: 'Present while disabled.' },
-      professional_id: { type: ['string', 'null'], description: '`null` for an admin’s endpoint (every event); else only this professional’s bookings and profile.' },
+      professional_id: {
+        type: ['string', 'null'],
+        description: '`null` for an admin’s endpoint (every event); else only this professional’s bookings and profile.',
+      },
       secret: {
         type: 'string',
         pattern: '^whsec_',
@@ -335,9 +351,22 @@ const S = {
   }),
   Schedule: schemas.addRaw('Schedule', {
     type: 'object',
-    required: ['time_zone', 'weekly', 'buffer_before_minutes', 'buffer_after_minutes', 'minimum_notice_minutes', 'booking_horizon_days', 'slot_step_minutes', 'overrides'],
+    required: [
+      'time_zone',
+      'weekly',
+      'buffer_before_minutes',
+      'buffer_after_minutes',
+      'minimum_notice_minutes',
+      'booking_horizon_days',
+      'slot_step_minutes',
+      'overrides',
+    ],
     properties: {
-      time_zone: { type: 'string', description: 'The professional’s IANA time zone (read-only here; change it with PATCH /professionals/{id}).', examples: ['Africa/Accra'] },
+      time_zone: {
+        type: 'string',
+        description: 'The professional’s IANA time zone (read-only here; change it with PATCH /professionals/{id}).',
+        examples: ['Africa/Accra'],
+      },
       weekly: { type: 'array', items: ref('schemas', 'WeeklyInterval') },
       buffer_before_minutes: { type: 'integer' },
       buffer_after_minutes: { type: 'integer' },
@@ -348,7 +377,11 @@ const S = {
     },
     additionalProperties: false,
   }),
-  WebhookEndpointCreate: schemas.add('WebhookEndpointCreate', createEndpointBody, 'input', { url: 'https://crm.example.com/hooks/bookings', events: ['booking.confirmed', 'booking.cancelled'], description: 'CRM' }),
+  WebhookEndpointCreate: schemas.add('WebhookEndpointCreate', createEndpointBody, 'input', {
+    url: 'https://crm.example.com/hooks/bookings',
+    events: ['booking.confirmed', 'booking.cancelled'],
+    description: 'CRM',
+  }),
   WebhookEndpointPatch: schemas.add('WebhookEndpointPatch', updateEndpointBody, 'input', { status: 'enabled' }),
   WebhookEndpointList: schemas.addRaw('WebhookEndpointList', {
     type: 'object',
@@ -358,7 +391,8 @@ const S = {
   }),
   WebhookEvent: schemas.addRaw('WebhookEvent', {
     type: 'object',
-    description: 'The body of every delivery. `data` is the booking as `GET /bookings/{id}` shows it, or the professional as `PATCH /professionals/{id}` answers it, at the time of the change.',
+    description:
+      'The body of every delivery. `data` is the booking as `GET /bookings/{id}` shows it, or the professional as `PATCH /professionals/{id}` answers it, at the time of the change.',
     required: ['type', 'timestamp', 'data'],
     properties: {
       type: ref('schemas', 'WebhookEventType'),
@@ -369,7 +403,21 @@ const S = {
   }),
   WebhookDelivery: schemas.addRaw('WebhookDelivery', {
     type: 'object',
-    required: ['id', 'endpoint_id', 'event', 'status', 'attempt_count', 'next_attempt_at', 'last_attempt_at', 'last_response_status', 'last_error', 'completed_at', 'created_at', 'attempts', 'payload'],
+    required: [
+      'id',
+      'endpoint_id',
+      'event',
+      'status',
+      'attempt_count',
+      'next_attempt_at',
+      'last_attempt_at',
+      'last_response_status',
+      'last_error',
+      'completed_at',
+      'created_at',
+      'attempts',
+      'payload',
+    ],
     properties: {
       id: { ...UUID_SCHEMA, description: 'Also the `webhook-id` header, the same on every attempt.' },
       endpoint_id: UUID_SCHEMA,
@@ -455,9 +503,21 @@ const outgoingWebhooks: OpenApiDocument['webhooks'] = Object.fromEntries(
           'Sent with the Standard Webhooks headers; answer 2xx within 10 s. Otherwise it is retried after WEBHOOK_RETRY_SCHEDULE (default 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h), then marked `failed`. Events of one booking arrive in order; delivery is at least once, so deduplicate on `webhook-id`.',
         ].join('\n\n'),
         parameters: [
-          { name: 'webhook-id', in: 'header', required: true, schema: { type: 'string' }, description: 'The same on every attempt of this event to this endpoint.' },
+          {
+            name: 'webhook-id',
+            in: 'header',
+            required: true,
+            schema: { type: 'string' },
+            description: 'The same on every attempt of this event to this endpoint.',
+          },
           { name: 'webhook-timestamp', in: 'header', required: true, schema: { type: 'string' }, description: 'Unix seconds of this attempt.' },
-          { name: 'webhook-signature', in: 'header', required: true, schema: { type: 'string' }, description: 'Space-separated `v1,<base64 HMAC-SHA256>`; two during the 24 h after a rotation.' },
+          {
+            name: 'webhook-signature',
+            in: 'header',
+            required: true,
+            schema: { type: 'string' },
+            description: 'Space-separated `v1,<base64 HMAC-SHA256>`; two during the 24 h after a rotation.',
+          },
         ],
         requestBody: jsonBody(ref('schemas', 'WebhookEvent')),
         responses: { '2XX': { description: 'Received.' } },
@@ -522,12 +582,30 @@ const paths: OpenApiDocument['paths'] = {
       security: bearer,
       parameters: [
         { name: 'status', in: 'query', required: false, schema: { type: 'string', enum: ['pending', 'confirmed', 'cancelled', 'expired'] } },
-        { name: 'from', in: 'query', required: false, schema: { type: 'string', format: 'date-time' }, description: 'Bookings starting at or after this instant (ISO 8601 with offset).' },
-        { name: 'to', in: 'query', required: false, schema: { type: 'string', format: 'date-time' }, description: 'Bookings starting before this instant; after `from`.' },
+        {
+          name: 'from',
+          in: 'query',
+          required: false,
+          schema: { type: 'string', format: 'date-time' },
+          description: 'Bookings starting at or after this instant (ISO 8601 with offset).',
+        },
+        {
+          name: 'to',
+          in: 'query',
+          required: false,
+          schema: { type: 'string', format: 'date-time' },
+          description: 'Bookings starting before this instant; after `from`.',
+        },
         { name: 'professional_id', in: 'query', required: false, schema: { type: 'string', pattern: PROFESSIONAL_ID_PATTERN.source } },
         { name: 'client_id', in: 'query', required: false, schema: { type: 'string', maxLength: 255 } },
         { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
-        { name: 'cursor', in: 'query', required: false, schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,400}$' }, description: '`page.next_cursor` of the previous page.' },
+        {
+          name: 'cursor',
+          in: 'query',
+          required: false,
+          schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,400}$' },
+          description: '`page.next_cursor` of the previous page.',
+        },
         ref('parameters', 'XRequestId'),
       ],
       responses: {
@@ -644,7 +722,13 @@ const paths: OpenApiDocument['paths'] = {
       requestBody: jsonBody(S.ProfessionalPatch),
       responses: {
         '200': jsonResponse('The changed professional.', S.Professional, { headers: rateLimitHeaders(), example: PROFESSIONAL_EXAMPLE }),
-        ...problemResponses(['validation_error', ...BODY, ...AUTHED, ['forbidden', 'Only an admin or this professional can change it.'], 'professional_not_found']),
+        ...problemResponses([
+          'validation_error',
+          ...BODY,
+          ...AUTHED,
+          ['forbidden', 'Only an admin or this professional can change it.'],
+          'professional_not_found',
+        ]),
       },
     },
   },
@@ -754,7 +838,8 @@ const paths: OpenApiDocument['paths'] = {
       tags: ['webhook endpoints'],
       operationId: 'rotateWebhookSecret',
       summary: 'Rotate the signing secret',
-      description: 'Answers the new secret. For the next 24 hours every delivery carries two signatures (`v1,<new> v1,<old>`), so receivers can switch without losing events.',
+      description:
+        'Answers the new secret. For the next 24 hours every delivery carries two signatures (`v1,<new> v1,<old>`), so receivers can switch without losing events.',
       security: bearer,
       parameters: [endpointId, ref('parameters', 'XRequestId')],
       responses: {
@@ -794,7 +879,13 @@ const paths: OpenApiDocument['paths'] = {
       parameters: [endpointId, idParam('deliveryId', UUID_SCHEMA, 'Delivery id (the `webhook-id`).'), ref('parameters', 'XRequestId')],
       responses: {
         '202': jsonResponse('Queued: the delivery is pending and due now.', ref('schemas', 'WebhookDelivery'), { headers: rateLimitHeaders() }),
-        ...problemResponses([...AUTHED, MANAGE_WEBHOOKS, 'webhook_endpoint_not_found', 'webhook_delivery_not_found', ['webhook_endpoint_disabled', 'Enable the endpoint (PATCH status "enabled") before retrying its deliveries.']]),
+        ...problemResponses([
+          ...AUTHED,
+          MANAGE_WEBHOOKS,
+          'webhook_endpoint_not_found',
+          'webhook_delivery_not_found',
+          ['webhook_endpoint_disabled', 'Enable the endpoint (PATCH status "enabled") before retrying its deliveries.'],
+        ]),
       },
     },
   },
@@ -803,7 +894,8 @@ const paths: OpenApiDocument['paths'] = {
       tags: ['professionals'],
       operationId: 'getSchedule',
       summary: 'Read a professional’s schedule',
-      description: 'Public. Weekly hours in the professional’s time zone, the booking rules and the overrides of today and later. A professional who never set a schedule has no weekly hours, buffers 0, notice 0, horizon 365 days and step 5.',
+      description:
+        'Public. Weekly hours in the professional’s time zone, the booking rules and the overrides of today and later. A professional who never set a schedule has no weekly hours, buffers 0, notice 0, horizon 365 days and step 5.',
       security: [],
       parameters: [professionalId, ref('parameters', 'XRequestId')],
       responses: {
@@ -815,7 +907,8 @@ const paths: OpenApiDocument['paths'] = {
       tags: ['professionals'],
       operationId: 'replaceSchedule',
       summary: 'Replace a professional’s schedule',
-      description: 'An `admin`, or the professional itself. Replaces weekly hours and rules (omitted rules take their defaults) in one transaction; overrides are kept. Bookings already made stay. Search is updated shortly after.',
+      description:
+        'An `admin`, or the professional itself. Replaces weekly hours and rules (omitted rules take their defaults) in one transaction; overrides are kept. Bookings already made stay. Search is updated shortly after.',
       security: bearer,
       parameters: [professionalId, ref('parameters', 'XRequestId')],
       requestBody: jsonBody(ref('schemas', 'ScheduleReplace'), {
@@ -842,11 +935,17 @@ const paths: OpenApiDocument['paths'] = {
       tags: ['professionals'],
       operationId: 'putScheduleOverride',
       summary: 'Replace one local date’s hours',
-      description: 'An `admin`, or the professional itself. The intervals replace that date’s weekly hours (`[]` = not available that day); one-off windows still add to them.',
+      description:
+        'An `admin`, or the professional itself. The intervals replace that date’s weekly hours (`[]` = not available that day); one-off windows still add to them.',
       security: bearer,
       parameters: [professionalId, idParam('date', { type: 'string', format: 'date' }, 'A real local date `YYYY-MM-DD`.'), ref('parameters', 'XRequestId')],
       requestBody: jsonBody(
-        { type: 'object', required: ['intervals'], properties: { intervals: { type: 'array', items: ref('schemas', 'LocalInterval'), maxItems: 48 } }, additionalProperties: false },
+        {
+          type: 'object',
+          required: ['intervals'],
+          properties: { intervals: { type: 'array', items: ref('schemas', 'LocalInterval'), maxItems: 48 } },
+          additionalProperties: false,
+        },
         { example: { intervals: [{ start: '10:00', end: '14:00' }] } },
       ),
       responses: {
@@ -895,7 +994,16 @@ const paths: OpenApiDocument['paths'] = {
       },
       responses: {
         '200': jsonResponse('Stored and queued, or a duplicate acknowledged.', S.WebhookAck, { example: { received: true, duplicate: false } }),
-        ...problemResponses(['invalid_signature', 'invalid_payload', ['validation_error', 'id must not contain control characters'], 'invalid_body', 'payload_too_large', 'unsupported_media_type', 'internal_error', 'service_unavailable']),
+        ...problemResponses([
+          'invalid_signature',
+          'invalid_payload',
+          ['validation_error', 'id must not contain control characters'],
+          'invalid_body',
+          'payload_too_large',
+          'unsupported_media_type',
+          'internal_error',
+          'service_unavailable',
+        ]),
       },
     },
   },
@@ -923,7 +1031,10 @@ const paths: OpenApiDocument['paths'] = {
           content: {
             'application/problem+json': {
               schema: S.Problem,
-              example: problemJson({ ...problem(503, 'dependency_unavailable', 'Not ready: postgres unavailable.'), errors: [{ field: 'postgres', message: 'down' }] }),
+              example: problemJson({
+                ...problem(503, 'dependency_unavailable', 'Not ready: postgres unavailable.'),
+                errors: [{ field: 'postgres', message: 'down' }],
+              }),
             },
           },
         },
@@ -938,7 +1049,8 @@ const paths: OpenApiDocument['paths'] = {
       security: [],
       responses: {
         '200': {
-          description: 'Prometheus text exposition format (HTTP latency, bookings by outcome, conflicts, idempotent replays, webhook events, failed payments, queue depth…).',
+          description:
+            'Prometheus text exposition format (HTTP latency, bookings by outcome, conflicts, idempotent replays, webhook events, failed payments, queue depth…).',
           headers: commonHeaders(),
           content: { 'text/plain; version=0.0.4; charset=utf-8': { schema: { type: 'string' } } },
         },
@@ -1027,7 +1139,10 @@ export const openApiDocument: OpenApiDocument = {
       },
       'X-Request-Id': { description: 'The request id (see the `X-Request-Id` parameter).', schema: { type: 'string' } },
       'WWW-Authenticate': { description: 'Always `Bearer`.', schema: { const: 'Bearer' } },
-      'Retry-After': { description: 'Seconds to wait before retrying: until the rate-limit window resets (429), or for a dependency to come back (503).', schema: { type: 'integer', minimum: 1 } },
+      'Retry-After': {
+        description: 'Seconds to wait before retrying: until the rate-limit window resets (429), or for a dependency to come back (503).',
+        schema: { type: 'integer', minimum: 1 },
+      },
       RateLimit: {
         description: 'Remaining requests and seconds to reset (draft-ietf-httpapi-ratelimit-headers-08), e.g. `"600-in-1min"; r=599; t=60`.',
         schema: { type: 'string' },

@@ -57,11 +57,18 @@ describe('two command-api instances (workers included) on one database', functio
     // every start is within 30 minutes of the others: any two of these 60-minute bookings overlap
     const responses = await Promise.all(
       clients.map((token, i) =>
-        book(instances[i % 2]!.app, token, { professional_id: pro.id, start_time: addMinutes(pro.window.start, 5 * (i % 6)).toISOString(), duration_minutes: 60 }),
+        book(instances[i % 2]!.app, token, {
+          professional_id: pro.id,
+          start_time: addMinutes(pro.window.start, 5 * (i % 6)).toISOString(),
+          duration_minutes: 60,
+        }),
       ),
     );
     const statuses = responses.map((r) => r.status);
-    expect(statuses.filter((s) => s === 201), JSON.stringify(statuses)).to.have.length(1);
+    expect(
+      statuses.filter((s) => s === 201),
+      JSON.stringify(statuses),
+    ).to.have.length(1);
     expect(responses.filter((r) => r.status === 409 && r.body.code === 'slot_taken')).to.have.length(23);
     const { rows } = await db.query(`SELECT count(*)::int AS n FROM bookings WHERE professional_id = $1 AND status IN ('pending', 'confirmed')`, [pro.id]);
     expect(rows[0].n).to.equal(1);
@@ -80,16 +87,23 @@ describe('two command-api instances (workers included) on one database', functio
     );
     const events = await Promise.all(paid.map((b) => system.stripe.succeed(b.intentId, { deliver: false })));
     // each event: twice to each instance, all at once
-    const deliveries = events.flatMap((event) => instances.flatMap(({ url }) => [1, 2].map(() => system.stripe.deliver(event, { url: `${url}/webhooks/stripe` }))));
+    const deliveries = events.flatMap((event) =>
+      instances.flatMap(({ url }) => [1, 2].map(() => system.stripe.deliver(event, { url: `${url}/webhooks/stripe` }))),
+    );
     expect(await Promise.all(deliveries)).to.deep.equal(Array(events.length * 4).fill(200));
 
     for (const event of events) {
-      const row = await eventually(async () => (await db.query(`SELECT attempts, processed_at FROM stripe_events WHERE id = $1`, [event.id])).rows[0]?.processed_at && true);
+      const row = await eventually(
+        async () => (await db.query(`SELECT attempts, processed_at FROM stripe_events WHERE id = $1`, [event.id])).rows[0]?.processed_at && true,
+      );
       expect(row).to.equal(true);
     }
     const ids = paid.map((b) => b.id);
     await eventually(async () => {
-      const { rows } = await db.query(`SELECT count(*)::int AS n FROM bookings WHERE id = ANY($1) AND status = 'confirmed' AND confirmation_email_sent_at IS NOT NULL`, [ids]);
+      const { rows } = await db.query(
+        `SELECT count(*)::int AS n FROM bookings WHERE id = ANY($1) AND status = 'confirmed' AND confirmation_email_sent_at IS NOT NULL`,
+        [ids],
+      );
       return rows[0].n === ids.length;
     }, 20_000);
     // every email job has finished, so no second email can still be on its way

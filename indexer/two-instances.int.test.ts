@@ -49,7 +49,10 @@ describe('two indexer instances fed by two command-api instances', function () {
       const client = clients[writer]!;
       switch (random(4)) {
         case 0:
-          return request(app).patch(`/professionals/${pro.id}`).set('Authorization', `Bearer ${admin}`).send({ rate_per_minute: 100 + random(400) });
+          return request(app)
+            .patch(`/professionals/${pro.id}`)
+            .set('Authorization', `Bearer ${admin}`)
+            .send({ rate_per_minute: 100 + random(400) });
         case 1: {
           const start = hoursFromNow(40 + random(200));
           return request(app)
@@ -58,7 +61,11 @@ describe('two indexer instances fed by two command-api instances', function () {
             .send({ start_time: start.toISOString(), end_time: addMinutes(start, 60).toISOString() });
         }
         case 2: {
-          const res = await book(app, client, { professional_id: pro.id, start_time: addMinutes(pro.window.start, 15 * random(44)).toISOString(), duration_minutes: 30 });
+          const res = await book(app, client, {
+            professional_id: pro.id,
+            start_time: addMinutes(pro.window.start, 15 * random(44)).toISOString(),
+            duration_minutes: 30,
+          });
           if (res.status === 201) bookings.push({ id: res.body.id, client });
           return res;
         }
@@ -74,7 +81,10 @@ describe('two indexer instances fed by two command-api instances', function () {
         for (let i = 0; i < 10; i++) statuses.push((await operation(writer, i)).status);
       }),
     );
-    expect(statuses.filter((s) => s >= 500), 'server errors').to.deep.equal([]);
+    expect(
+      statuses.filter((s) => s >= 500),
+      'server errors',
+    ).to.deep.equal([]);
     expect(statuses.filter((s) => s < 300).length, 'successful writes').to.be.greaterThan(40);
 
     const { deps } = system.indexer!;

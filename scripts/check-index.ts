@@ -60,10 +60,16 @@ export async function checkIndex(deps: CheckIndexDeps, opts: CheckIndexOptions =
   const inPostgres = new Set<string>();
   let differences: IndexDifference[] = [];
   await withSnapshot(deps.pool, async (db) => {
-    for (let after = ''; ; ) {
+    for (let after = ''; ;) {
       const page = await readSnapshotPage(db, after, pageSize, range);
       for (const s of page) inPostgres.add(s.id);
-      differences.push(...(await compare(deps, page.map((s) => s.id), page)));
+      differences.push(
+        ...(await compare(
+          deps,
+          page.map((s) => s.id),
+          page,
+        )),
+      );
       if (page.length < pageSize) break;
       after = page[page.length - 1]!.id;
     }

@@ -72,21 +72,38 @@ async function main(): Promise<void> {
     const tree = descendants(child.pid!);
     const instancesOf = (entry: string) => tree.filter((p) => p.args.endsWith(entry));
     for (const entry of ['command-api/main.ts', 'query-api/main.ts', 'indexer/main.ts']) {
-      say(`${entry}: ${instancesOf(entry).length} instances (pids ${instancesOf(entry).map((p) => p.pid).join(', ')})`);
+      say(
+        `${entry}: ${instancesOf(entry).length} instances (pids ${instancesOf(entry)
+          .map((p) => p.pid)
+          .join(', ')})`,
+      );
       if (instancesOf(entry).length !== 2) throw new Error(`expected 2 instances of ${entry}`);
     }
     const esUrls = /Elasticsearch cluster of 3 nodes is \w+ \(([^)]+)\)/.exec(output)?.[1]?.split(', ');
     if (!esUrls) throw new Error('no Elasticsearch cluster in the output');
-    const health = (await (await fetch(`${esUrls[0]}/_cluster/health?wait_for_status=yellow&timeout=30s`)).json()) as { status: string; number_of_nodes: number; active_shards: number; unassigned_shards: number };
-    say(`Elasticsearch: ${health.number_of_nodes} nodes, status ${health.status}, ${health.active_shards} active shards, ${health.unassigned_shards} unassigned`);
+    const health = (await (await fetch(`${esUrls[0]}/_cluster/health?wait_for_status=yellow&timeout=30s`)).json()) as {
+      status: string;
+      number_of_nodes: number;
+      active_shards: number;
+      unassigned_shards: number;
+    };
+    say(
+      `Elasticsearch: ${health.number_of_nodes} nodes, status ${health.status}, ${health.active_shards} active shards, ${health.unassigned_shards} unassigned`,
+    );
     if (health.number_of_nodes !== 3 || !['green', 'yellow'].includes(health.status)) throw new Error('Elasticsearch cluster is not healthy');
-    const replicas = (await (await fetch(`${esUrls[0]}/_cat/indices?format=json&h=index,rep,health`)).json()) as Array<{ index: string; rep: string; health: string }>;
+    const replicas = (await (await fetch(`${esUrls[0]}/_cat/indices?format=json&h=index,rep,health`)).json()) as Array<{
+      index: string;
+      rep: string;
+      health: string;
+    }>;
     say(`indices: ${replicas.map((r) => `${r.index} replicas=${r.rep} ${r.health}`).join('; ')}`);
 
     // A booking storm through the shared port: one slot of pro1 (a random one, as .data persists between runs)
     const token = /export TOKEN=(\S+)/.exec(output)?.[1];
     const day = new Date(Date.now() + (2 + Math.floor(Math.random() * 10)) * 86_400_000);
-    const slot = new Date(Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate(), 8 + Math.floor(Math.random() * 8), 15 * Math.floor(Math.random() * 4)));
+    const slot = new Date(
+      Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate(), 8 + Math.floor(Math.random() * 8), 15 * Math.floor(Math.random() * 4)),
+    );
     const statuses = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
         fetch(`http://127.0.0.1:${ports.COMMAND_API_PORT}/bookings`, {

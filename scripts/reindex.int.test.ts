@@ -25,7 +25,13 @@ describe('reindex and check-index', function () {
     system = await startTestSystem({ command: true, indexerWorkers: true });
     db = testPool(system.databaseUrl, 2);
     const { pool, es } = system.indexer!.deps;
-    deps = { pool, es, alias: system.config.elasticsearch.alias, horizonDays: system.config.search.horizonDays, logger: createLogger({ name: 'test', level: 'silent' }) };
+    deps = {
+      pool,
+      es,
+      alias: system.config.elasticsearch.alias,
+      horizonDays: system.config.search.horizonDays,
+      logger: createLogger({ name: 'test', level: 'silent' }),
+    };
     // Written straight to PostgreSQL: nothing is indexed until a reindex.
     await db.query(
       `INSERT INTO professionals (id, name, category, rate_per_minute, currency, lat, long, travel_modes)
@@ -40,7 +46,8 @@ describe('reindex and check-index', function () {
   });
 
   const env = () => ({ ...process.env, ...system.env, LOG_LEVEL: 'silent' });
-  const cli = (script: string) => run(process.execPath, ['--import', 'tsx', script], { env: env() }).catch((err: { code: number; stdout: string; stderr: string }) => err);
+  const cli = (script: string) =>
+    run(process.execPath, ['--import', 'tsx', script], { env: env() }).catch((err: { code: number; stdout: string; stderr: string }) => err);
 
   it('loses no booking committed while it runs: check-index then finds no difference', async () => {
     let writing = true;
@@ -49,7 +56,11 @@ describe('reindex and check-index', function () {
       for (let i = 0; writing; i++) {
         const pro = `r${String(1 + ((i * 37) % 2000)).padStart(4, '0')}`;
         const client = await system.token('client', uniqueId('c'));
-        const res = await book(system.command!.app, client, { professional_id: pro, start_time: addMinutes(window.start, 30 * (i % 20)).toISOString(), duration_minutes: 30 });
+        const res = await book(system.command!.app, client, {
+          professional_id: pro,
+          start_time: addMinutes(window.start, 30 * (i % 20)).toISOString(),
+          duration_minutes: 30,
+        });
         if (res.status === 201) written++;
       }
     })();
@@ -88,7 +99,15 @@ describe('reindex and check-index', function () {
     const indexed = async (id: string) => (await es.get<ProfessionalDocument>({ index: alias, id }))._source!;
     const r2 = await indexed('r0002');
     const r3Version = (await indexed('r0003')).search_version;
-    await writeDocuments(deps, [{ ...r2, id: 'ghost' }, { ...r2, rate_per_minute: 1 }], [], true);
+    await writeDocuments(
+      deps,
+      [
+        { ...r2, id: 'ghost' },
+        { ...r2, rate_per_minute: 1 },
+      ],
+      [],
+      true,
+    );
     await db.query(`UPDATE professionals SET search_version = search_version + 1 WHERE id = 'r0003'`);
 
     const differences = await checkIndex(deps, { settleMs: 0 });
@@ -101,6 +120,10 @@ describe('reindex and check-index', function () {
 
     const failed = (await cli('scripts/check-index.ts')) as { code?: number; stdout: string };
     expect(failed.code).to.equal(1);
-    expect(failed.stdout).to.include('missing   r0001').and.include('extra     ghost').and.include('stale     r0003').and.include('mismatch  r0002: rate_per_minute');
+    expect(failed.stdout)
+      .to.include('missing   r0001')
+      .and.include('extra     ghost')
+      .and.include('stale     r0003')
+      .and.include('mismatch  r0002: rate_per_minute');
   });
 });

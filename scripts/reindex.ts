@@ -101,10 +101,7 @@ export async function reindex(deps: ReindexDeps, opts: ReindexOptions = {}): Pro
   }
 
   const previous = (await aliasIndices(es, alias)).filter((name) => name !== index);
-  await es.indices.updateAliases(
-    { actions: [...previous.map((old) => ({ remove: { index: old, alias } })), { add: { index, alias } }] },
-    SLOW_REQUEST,
-  );
+  await es.indices.updateAliases({ actions: [...previous.map((old) => ({ remove: { index: old, alias } })), { add: { index, alias } }] }, SLOW_REQUEST);
   logger.info({ index, previous, loaded: loaded.size }, 'reindex: alias swapped');
 
   const caughtUp = await catchUp(deps, loaded);
@@ -117,7 +114,7 @@ export async function reindex(deps: ReindexDeps, opts: ReindexOptions = {}): Pro
 async function* documents(db: Queryable, horizonDays: number, pageSize: number, loaded: Map<string, number>): AsyncGenerator<ProfessionalDocument> {
   const now = new Date();
   const range: TimeRange = { from: now, to: new Date(now.getTime() + horizonDays * DAY_MS) };
-  for (let after = ''; ; ) {
+  for (let after = ''; ;) {
     const page = await readSnapshotPage(db, after, pageSize, range);
     for (const snapshot of page) {
       loaded.set(snapshot.id, snapshot.searchVersion);
@@ -131,7 +128,7 @@ async function* documents(db: Queryable, horizonDays: number, pageSize: number, 
 /** Re-syncs (through the alias, now on the new index) every professional that changed since the snapshot. */
 async function catchUp(deps: ReindexDeps, loaded: Map<string, number>): Promise<number> {
   const changed: string[] = [];
-  for (let after = ''; ; ) {
+  for (let after = ''; ;) {
     const page = await readSearchVersionPage(deps.pool, after, VERSION_PAGE);
     for (const { id, searchVersion } of page) if (loaded.get(id) !== searchVersion) changed.push(id);
     if (page.length < VERSION_PAGE) break;

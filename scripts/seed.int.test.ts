@@ -21,8 +21,10 @@ describe('npm run seed', () => {
       const first = await seed(pool, boss, { count: 40, today });
       expect(first.professionals).to.equal(41);
       const snapshot = async () =>
-        (await pool.query(`SELECT (SELECT count(*) FROM professionals)::int AS p, (SELECT count(*) FROM availabilities)::int AS a,
-                                  (SELECT sum(search_version) FROM professionals)::int AS v`)).rows[0];
+        (
+          await pool.query(`SELECT (SELECT count(*) FROM professionals)::int AS p, (SELECT count(*) FROM availabilities)::int AS a,
+                                  (SELECT sum(search_version) FROM professionals)::int AS v`)
+        ).rows[0];
       const before = await snapshot();
       const second = await seed(pool, boss, { count: 40, today });
       expect(second).to.deep.equal({ professionals: 0, windows: 0, schedules: 0 });

@@ -165,7 +165,15 @@ async function seedOne(tx: PoolClient, p: SeedProfessional): Promise<{ professio
         `INSERT INTO schedules (professional_id, weekly, buffer_before_minutes, buffer_after_minutes, minimum_notice_minutes,
                                 booking_horizon_days, slot_step_minutes)
          VALUES ($1, $2::jsonb, $3, $4, $5, $6, $7) ON CONFLICT (professional_id) DO NOTHING`,
-        [p.id, JSON.stringify(s.weekly), s.buffer_before_minutes, s.buffer_after_minutes, s.minimum_notice_minutes, s.booking_horizon_days, s.slot_step_minutes],
+        [
+          p.id,
+          JSON.stringify(s.weekly),
+          s.buffer_before_minutes,
+          s.buffer_after_minutes,
+          s.minimum_notice_minutes,
+          s.booking_horizon_days,
+          s.slot_step_minutes,
+        ],
       )
     : undefined;
   return { professional: inserted.rowCount === 1, windows, schedule: schedule?.rowCount === 1 };

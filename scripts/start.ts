@@ -40,7 +40,8 @@ function options(): { instances: number; esNodes: number } {
   const { values } = parseArgs({ options: { instances: { type: 'string', default: '1' }, 'es-nodes': { type: 'string', default: '1' } } });
   const instances = Number(values.instances);
   const esNodes = Number(values['es-nodes']);
-  if (!Number.isInteger(instances) || instances < 1 || instances > 16) throw new Error(`--instances must be a whole number from 1 to 16, not "${values.instances}"`);
+  if (!Number.isInteger(instances) || instances < 1 || instances > 16)
+    throw new Error(`--instances must be a whole number from 1 to 16, not "${values.instances}"`);
   if (esNodes !== 1 && esNodes !== 3) throw new Error(`--es-nodes must be 1 or 3, not "${values['es-nodes']}"`);
   return { instances, esNodes };
 }
@@ -106,7 +107,11 @@ async function main(): Promise<void> {
   }
 
   if (!env.SMTP_URL) {
-    const mail = await startMailSink({ port: await portFor('mail sink', 1025), httpPort: await portFor('mail sink HTTP', 8025), dir: path.join(DATA_DIR, 'mail') });
+    const mail = await startMailSink({
+      port: await portFor('mail sink', 1025),
+      httpPort: await portFor('mail sink HTTP', 8025),
+      dir: path.join(DATA_DIR, 'mail'),
+    });
     stops.push(announced('mail sink', mail.stop));
     env.SMTP_URL = mail.smtpUrl;
     env.MAIL_SINK_URL = mail.httpUrl;

@@ -16,7 +16,9 @@ if (isEntryPoint(import.meta.url)) {
         expires: { type: 'string', default: '30d' },
       },
     });
-    const { value: env, error } = Joi.object({ AUTH_JWT_SECRET: Joi.string().min(32) }).unknown(true).validate(process.env);
+    const { value: env, error } = Joi.object({ AUTH_JWT_SECRET: Joi.string().min(32) })
+      .unknown(true)
+      .validate(process.env);
     if (error) throw new Error(error.message);
     if (!ROLES.includes(values.role as Role)) throw new Error(`--role must be one of ${ROLES.join(', ')}`);
     const secret: string = env.AUTH_JWT_SECRET ?? devSecrets(DATA_DIR).jwtSecret;

@@ -33,11 +33,7 @@ export const professionalId = () =>
   Joi.string().pattern(PROFESSIONAL_ID_PATTERN).messages({ 'string.pattern.base': '{{#label}} must be 1–64 letters, digits, _ or -' });
 
 export const category = () =>
-  Joi.string()
-    .trim()
-    .lowercase()
-    .pattern(CATEGORY_PATTERN)
-    .messages({ 'string.pattern.base': 'category must be 1–64 letters, digits, spaces, _ or -' });
+  Joi.string().trim().lowercase().pattern(CATEGORY_PATTERN).messages({ 'string.pattern.base': 'category must be 1–64 letters, digits, spaces, _ or -' });
 
 export const travelMode = () => Joi.string().valid(...TRAVEL_MODES);
 

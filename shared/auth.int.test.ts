@@ -113,7 +113,12 @@ describe('authentication and roles', () => {
       const later = now() + CLOCK_TOLERANCE_SECONDS + 60;
       for (const token of [
         await hs((j) => j.setIssuedAt(later).setExpirationTime(later + 3600)),
-        await hs((j) => j.setIssuedAt().setNotBefore(later).setExpirationTime(later + 3600)),
+        await hs((j) =>
+          j
+            .setIssuedAt()
+            .setNotBefore(later)
+            .setExpirationTime(later + 3600),
+        ),
       ]) {
         const res = await probe(`Bearer ${token}`);
         expect(res.status).to.equal(401);
@@ -123,7 +128,12 @@ describe('authentication and roles', () => {
 
     it('accepts iat and nbf a few seconds ahead (clock skew within the tolerance)', async () => {
       const soon = now() + 5;
-      const token = await hs((j) => j.setIssuedAt(soon).setNotBefore(soon).setExpirationTime(soon + 3600));
+      const token = await hs((j) =>
+        j
+          .setIssuedAt(soon)
+          .setNotBefore(soon)
+          .setExpirationTime(soon + 3600),
+      );
       expect((await probe(`Bearer ${token}`)).status).to.equal(404);
     });
   });

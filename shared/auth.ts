@@ -28,9 +28,10 @@ class InvalidToken extends Error {}
 export const CLOCK_TOLERANCE_SECONDS = 30;
 
 /** One mailbox, nothing else: a list, a display name or a header line would add recipients to our emails. */
-const SINGLE_ADDRESS = Joi.string().max(254).email({ tlds: { allow: false }, multiple: false });
-const singleAddress = (value: unknown): string | undefined =>
-  typeof value === 'string' && !SINGLE_ADDRESS.validate(value).error ? value : undefined;
+const SINGLE_ADDRESS = Joi.string()
+  .max(254)
+  .email({ tlds: { allow: false }, multiple: false });
+const singleAddress = (value: unknown): string | undefined => (typeof value === 'string' && !SINGLE_ADDRESS.validate(value).error ? value : undefined);
 
 /** HS256 with a shared secret, or any asymmetric algorithm published at a JWKS URL; never `none`. */
 export function createTokenVerifier(config: AuthConfig): VerifyToken {
@@ -74,8 +75,7 @@ declare module 'express-serve-static-core' {
   }
 }
 
-const unauthorized = (detail: string) =>
-  new HttpProblem({ ...problem(401, 'unauthorized', detail), headers: { 'WWW-Authenticate': 'Bearer' } });
+const unauthorized = (detail: string) => new HttpProblem({ ...problem(401, 'unauthorized', detail), headers: { 'WWW-Authenticate': 'Bearer' } });
 
 /** Requires a valid bearer token and, when roles are given, one of them. */
 export function requireAuth(verify: VerifyToken, roles?: readonly Role[]): RequestHandler {
@@ -102,7 +102,11 @@ export async function signToken(
   claims: { sub: string; role: Role; email?: string; professional_id?: string },
   expiresIn: string | number = '30d',
 ): Promise<string> {
-  return new SignJWT({ role: claims.role, ...(claims.email ? { email: claims.email } : {}), ...(claims.professional_id ? { professional_id: claims.professional_id } : {}) })
+  return new SignJWT({
+    role: claims.role,
+    ...(claims.email ? { email: claims.email } : {}),
+    ...(claims.professional_id ? { professional_id: claims.professional_id } : {}),
+  })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(claims.sub)
     .setIssuedAt()

@@ -52,7 +52,9 @@ const schema = Joi.object({
   NODE_ENV: Joi.string().valid('development', 'production', 'test').default('development'),
   LOG_LEVEL: Joi.string().valid('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent').default('info'),
   HOST: Joi.string().default('0.0.0.0'),
-  TRUST_PROXY: Joi.string().pattern(/^[a-z0-9.:/, ]+$/i).default('loopback'),
+  TRUST_PROXY: Joi.string()
+    .pattern(/^[a-z0-9.:/, ]+$/i)
+    .default('loopback'),
   COMMAND_API_PORT: port.default(3000),
   QUERY_API_PORT: port.default(3001),
   INDEXER_PORT: port.default(3002),
@@ -72,7 +74,9 @@ const schema = Joi.object({
 
   // one URL, or the URLs of several nodes of one cluster, comma separated
   ELASTICSEARCH_URL: Joi.string().pattern(/^https?:\/\/[^\s,]+(,https?:\/\/[^\s,]+)*$/, 'URL or comma-separated URLs'),
-  ELASTICSEARCH_INDEX_ALIAS: Joi.string().pattern(/^[a-z0-9_-]+$/).default('professionals'),
+  ELASTICSEARCH_INDEX_ALIAS: Joi.string()
+    .pattern(/^[a-z0-9_-]+$/)
+    .default('professionals'),
   ELASTICSEARCH_TIMEOUT_MS: Joi.number().integer().min(100).max(60000).default(1500),
   REDIS_URL: Joi.string().uri({ scheme: ['redis', 'rediss'] }),
 
@@ -91,7 +95,11 @@ const schema = Joi.object({
 
   HOLD_MINUTES: Joi.number().min(0.05).max(1440).default(15),
   HOLD_SWEEP_CRON: Joi.string().default('* * * * *'),
-  IDEMPOTENCY_TTL_HOURS: Joi.number().integer().min(1).max(24 * 30).default(24),
+  IDEMPOTENCY_TTL_HOURS: Joi.number()
+    .integer()
+    .min(1)
+    .max(24 * 30)
+    .default(24),
 
   SEARCH_HORIZON_DAYS: Joi.number().integer().min(1).max(365).default(60),
   SEARCH_CACHE_TTL_S: Joi.number().integer().min(0).max(3600).default(30),
@@ -103,7 +111,9 @@ const schema = Joi.object({
   TRAVEL_SPEED_WALKING_KMH: Joi.number().positive().default(5),
   TRAVEL_SPEED_TRANSIT_KMH: Joi.number().positive().default(25),
 
-  PGBOSS_SCHEMA: Joi.string().pattern(/^[a-z_][a-z0-9_]*$/).default('pgboss'),
+  PGBOSS_SCHEMA: Joi.string()
+    .pattern(/^[a-z_][a-z0-9_]*$/)
+    .default('pgboss'),
 
   WEBHOOK_RETRY_SCHEDULE: Joi.string()
     .pattern(/^\s*\d{1,7}\s*(,\s*\d{1,7}\s*){0,29}$/)
@@ -141,8 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, processName: Pr
     throw new ConfigError(`Invalid configuration:\n${lines}`);
   }
   const databaseUrl: string =
-    v.DATABASE_URL ??
-    `postgres://${encodeURIComponent(v.DB_USERNAME)}:${encodeURIComponent(v.DB_PASSWORD ?? '')}@${v.DB_HOST}:${v.DB_PORT}/${v.DB_NAME}`;
+    v.DATABASE_URL ?? `postgres://${encodeURIComponent(v.DB_USERNAME)}:${encodeURIComponent(v.DB_PASSWORD ?? '')}@${v.DB_HOST}:${v.DB_PORT}/${v.DB_NAME}`;
   return {
     env: v.NODE_ENV,
     logLevel: v.LOG_LEVEL,

@@ -69,7 +69,10 @@ export function problemJson(p: Problem): object {
 
 export function sendProblem(res: Response, p: Problem): void {
   if (p.headers) res.set(p.headers);
-  res.status(p.status).type('application/problem+json').send(JSON.stringify(problemJson(p)));
+  res
+    .status(p.status)
+    .type('application/problem+json')
+    .send(JSON.stringify(problemJson(p)));
 }
 
 export const notFoundHandler: RequestHandler = (req, res) => {

@@ -75,8 +75,11 @@ export function metricsEndpoint(registry: Registry): ExpressHandler {
     try {
       res.type(registry.contentType).send(await clusterMetrics());
     } catch (err) {
-      res.status(503).set('Retry-After', '5').type('text/plain').send(`metrics of every instance could not be collected: ${(err as Error).message}\n`);
+      res
+        .status(503)
+        .set('Retry-After', '5')
+        .type('text/plain')
+        .send(`metrics of every instance could not be collected: ${(err as Error).message}\n`);
     }
   };
 }
-

@@ -7,8 +7,7 @@ const CONTROL = /[\u0000-\u001F\u007F]/;
 /** The same, but tab and line breaks are text in free-text fields. */
 const CONTROL_EXCEPT_LINES = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 
-export const hasControlCharacter = (value: string, opts: { lines?: boolean } = {}): boolean =>
-  (opts.lines ? CONTROL_EXCEPT_LINES : CONTROL).test(value);
+export const hasControlCharacter = (value: string, opts: { lines?: boolean } = {}): boolean => (opts.lines ? CONTROL_EXCEPT_LINES : CONTROL).test(value);
 
 /**
  * joi whose strings refuse control characters, so no text field of any schema can carry a NUL or a
@@ -60,7 +59,8 @@ export const isoInstant = () =>
     .meta({
       format: 'date-time',
       'x-json-schema': { pattern: ISO_WITH_OFFSET.source },
-      'x-rule': 'ISO 8601 date-time with an explicit offset (`Z` or `±hh:mm`), between years 0000 and 9999 once in UTC; impossible dates such as 2030-02-30 are refused.',
+      'x-rule':
+        'ISO 8601 date-time with an explicit offset (`Z` or `±hh:mm`), between years 0000 and 9999 once in UTC; impossible dates such as 2030-02-30 are refused.',
     })
     .custom((value: string, helpers) => {
       const date = parseIsoInstant(value);
@@ -101,7 +101,8 @@ export const timeZone = () =>
     .max(64)
     .meta({
       'x-json-schema': { pattern: TIME_ZONE_SHAPE.source },
-      'x-rule': 'IANA time zone name, canonical or link, spelled as in the time zone database (`UTC`, `Europe/Kyiv`, `Asia/Kathmandu`); offsets such as `+05:30` and other spellings such as `utc` are refused.',
+      'x-rule':
+        'IANA time zone name, canonical or link, spelled as in the time zone database (`UTC`, `Europe/Kyiv`, `Asia/Kathmandu`); offsets such as `+05:30` and other spellings such as `utc` are refused.',
     })
     .custom((value: string, helpers) => (isTimeZone(value) ? value : helpers.error('string.timeZone')))
     .messages({ 'string.timeZone': '{{#label}} must be an IANA time zone name such as Europe/Kyiv or UTC' });

@@ -144,8 +144,18 @@ describe('booking lifecycle', () => {
         { kind: 'cancel_confirmed', refundAmount: 4500 },
       ],
       ['a cancelled booking', { status: 'cancelled' }, 'client', { kind: 'already_cancelled' }],
-      ['an expired booking', { status: 'expired', confirmedAt: null }, 'client', { kind: 'refused', reason: 'This booking’s hold has expired; there is nothing to cancel.' }],
-      ['a started booking', { startTime: hoursFromNow(-0.5) }, 'professional', { kind: 'refused', reason: 'A booking that has started can no longer be cancelled.' }],
+      [
+        'an expired booking',
+        { status: 'expired', confirmedAt: null },
+        'client',
+        { kind: 'refused', reason: 'This booking’s hold has expired; there is nothing to cancel.' },
+      ],
+      [
+        'a started booking',
+        { startTime: hoursFromNow(-0.5) },
+        'professional',
+        { kind: 'refused', reason: 'A booking that has started can no longer be cancelled.' },
+      ],
     ];
     for (const [name, facts, by, expected] of table) {
       it(`${name}: ${expected.kind}${'refundAmount' in expected ? ` ${expected.refundAmount}` : ''}`, () => {

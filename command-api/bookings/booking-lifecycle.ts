@@ -132,10 +132,7 @@ export function policyRefund(price: number, startTime: Date, now: Date, policy: 
 }
 
 export type CancelDecision =
-  | { kind: 'already_cancelled' }
-  | { kind: 'refused'; reason: string }
-  | { kind: 'cancel_pending' }
-  | { kind: 'cancel_confirmed'; refundAmount: number };
+  { kind: 'already_cancelled' } | { kind: 'refused'; reason: string } | { kind: 'cancel_pending' } | { kind: 'cancel_confirmed'; refundAmount: number };
 
 /**
  * A confirmed booking is refunded per the professional's policy when its client (or an admin on the

@@ -44,7 +44,11 @@ describe('POST /bookings with bad input', () => {
     ['a missing professional_id', () => ({ start_time: start, duration_minutes: 60 }), 'professional_id'],
     ['a huge professional_id', () => ({ professional_id: 'p'.repeat(100_00), start_time: start, duration_minutes: 60 }), 'professional_id'],
     ['a unicode professional_id', () => ({ professional_id: 'plombier-été-🔧', start_time: start, duration_minutes: 60 }), 'professional_id'],
-    ['an SQL-looking professional_id', () => ({ professional_id: "pro1'; DROP TABLE bookings;--", start_time: start, duration_minutes: 60 }), 'professional_id'],
+    [
+      'an SQL-looking professional_id',
+      () => ({ professional_id: "pro1'; DROP TABLE bookings;--", start_time: start, duration_minutes: 60 }),
+      'professional_id',
+    ],
     ['a numeric professional_id', () => ({ professional_id: 42, start_time: start, duration_minutes: 60 }), 'professional_id'],
     ['a zero duration', () => ({ professional_id: proId, start_time: start, duration_minutes: 0 }), 'duration_minutes'],
     ['a negative duration', () => ({ professional_id: proId, start_time: start, duration_minutes: -60 }), 'duration_minutes'],

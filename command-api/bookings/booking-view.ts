@@ -18,9 +18,7 @@ export function bookingView(b: Booking, payment?: { clientSecret: string | null 
       ...(payment ? { client_secret: payment.clientSecret } : {}),
       ...(b.paymentError ? { last_error: b.paymentError } : {}),
     },
-    ...(b.refundId || b.refundAmount !== null
-      ? { refund: { id: b.refundId, amount: b.refundAmount ?? 0, currency: b.currency, status: b.refundStatus } }
-      : {}),
+    ...(b.refundId || b.refundAmount !== null ? { refund: { id: b.refundId, amount: b.refundAmount ?? 0, currency: b.currency, status: b.refundStatus } } : {}),
     ...(b.cancelledAt ? { cancelled_at: b.cancelledAt.toISOString(), cancellation_reason: b.cancellationReason } : {}),
     ...(b.cancelledBy ? { cancelled_by: b.cancelledBy } : {}),
     ...(b.rescheduledAt ? { rescheduled_at: b.rescheduledAt.toISOString() } : {}),

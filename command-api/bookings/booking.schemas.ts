@@ -7,7 +7,14 @@ export const DURATION = { min: 15, max: 480, step: 5 } as const;
 export const createBookingBody = Joi.object({
   professional_id: professionalId().required(),
   start_time: isoInstant().required().description('Start of the slot; must be in the future and, with the duration, inside one availability window.'),
-  duration_minutes: Joi.number().strict().integer().min(DURATION.min).max(DURATION.max).multiple(DURATION.step).required().description('A JSON number; strings are refused.'),
+  duration_minutes: Joi.number()
+    .strict()
+    .integer()
+    .min(DURATION.min)
+    .max(DURATION.max)
+    .multiple(DURATION.step)
+    .required()
+    .description('A JSON number; strings are refused.'),
 })
   .required()
   .messages({ 'any.required': '{{#label}} is required', 'object.base': 'the body must be a JSON object' });
@@ -43,7 +50,9 @@ export const bookingSchema = Joi.object({
   status: Joi.string()
     .valid(...BOOKING_STATUSES)
     .required()
-    .description('`pending` holds the slot until `hold_expires_at`; `confirmed` once paid; `cancelled`; `expired` when the hold lapsed or the payment provider failed.'),
+    .description(
+      '`pending` holds the slot until `hold_expires_at`; `confirmed` once paid; `cancelled`; `expired` when the hold lapsed or the payment provider failed.',
+    ),
   price: price.required(),
   hold_expires_at: instantOut('Until when a `pending` booking holds the slot.').required(),
   payment: payment.required(),
@@ -78,6 +87,8 @@ export const listBookingsQuery = Joi.object({
   professional_id: professionalId().description('Only this professional’s bookings (narrows what the caller may see).'),
   client_id: Joi.string().max(255).description('Only this client’s bookings (narrows what the caller may see).'),
   limit: Joi.number().integer().min(1).max(100).default(20),
-  cursor: Joi.string().pattern(CURSOR_PATTERN).messages({ 'string.pattern.base': 'cursor must be a next_cursor returned by this endpoint' }).description('Opaque `page.next_cursor` of the previous page, with the same filters.'),
+  cursor: Joi.string()
+    .pattern(CURSOR_PATTERN)
+    .messages({ 'string.pattern.base': 'cursor must be a next_cursor returned by this endpoint' })
+    .description('Opaque `page.next_cursor` of the previous page, with the same filters.'),
 });
-

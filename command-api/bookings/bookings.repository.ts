@@ -90,26 +90,18 @@ export async function findBooking(db: Queryable, id: string, opts: { forUpdate?:
 }
 
 export async function findBookingByPaymentIntent(db: Queryable, paymentIntentId: string, opts: { forUpdate?: boolean } = {}): Promise<Booking | undefined> {
-  const { rows } = await db.query(
-    `SELECT ${COLUMNS} FROM bookings WHERE payment_intent_id = $1${opts.forUpdate ? ' FOR UPDATE' : ''}`,
-    [paymentIntentId],
-  );
+  const { rows } = await db.query(`SELECT ${COLUMNS} FROM bookings WHERE payment_intent_id = $1${opts.forUpdate ? ' FOR UPDATE' : ''}`, [paymentIntentId]);
   return rows[0] ? toBooking(rows[0]) : undefined;
 }
 
 export async function findBookingByIdempotencyKey(db: Queryable, clientId: string, key: string): Promise<Booking | undefined> {
-  const { rows } = await db.query(`SELECT ${COLUMNS} FROM bookings WHERE client_id = $1 AND idempotency_key = $2 FOR UPDATE`, [
-    clientId,
-    key,
-  ]);
+  const { rows } = await db.query(`SELECT ${COLUMNS} FROM bookings WHERE client_id = $1 AND idempotency_key = $2 FOR UPDATE`, [clientId, key]);
   return rows[0] ? toBooking(rows[0]) : undefined;
 }
 
 /** A booking attempt that died before answering frees its key for the client's retry. */
 export async function supersedeIdempotencyKey(db: Queryable, bookingId: string): Promise<void> {
-  await db.query(`UPDATE bookings SET idempotency_key = idempotency_key || '#superseded:' || id, updated_at = now() WHERE id = $1`, [
-    bookingId,
-  ]);
+  await db.query(`UPDATE bookings SET idempotency_key = idempotency_key || '#superseded:' || id, updated_at = now() WHERE id = $1`, [bookingId]);
 }
 
 export async function findBookableProfessional(db: Queryable, id: string): Promise<BookableProfessional | undefined> {
@@ -229,10 +221,7 @@ export async function expirePendingBooking(db: Queryable, bookingId: string, opt
 }
 
 export async function lapsedHolds(db: Queryable, now: Date, limit: number): Promise<string[]> {
-  const { rows } = await db.query(
-    `SELECT id FROM bookings WHERE status = 'pending' AND hold_expires_at <= $1 ORDER BY hold_expires_at LIMIT $2`,
-    [now, limit],
-  );
+  const { rows } = await db.query(`SELECT id FROM bookings WHERE status = 'pending' AND hold_expires_at <= $1 ORDER BY hold_expires_at LIMIT $2`, [now, limit]);
   return rows.map((r) => r.id as string);
 }
 
@@ -268,10 +257,7 @@ export async function confirmBooking(db: Queryable, bookingId: string, from: Boo
 
 /** A declined attempt on a hold that is still pending; the client may pay again. */
 export async function recordPaymentError(db: Queryable, bookingId: string, message: string): Promise<boolean> {
-  const { rowCount } = await db.query(
-    `UPDATE bookings SET payment_error = $2, updated_at = now() WHERE id = $1 AND status = 'pending'`,
-    [bookingId, message],
-  );
+  const { rowCount } = await db.query(`UPDATE bookings SET payment_error = $2, updated_at = now() WHERE id = $1 AND status = 'pending'`, [bookingId, message]);
   return rowCount === 1;
 }
 

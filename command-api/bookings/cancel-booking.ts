@@ -41,7 +41,13 @@ export async function cancelBooking(
   }
 }
 
-async function cancelPending(deps: CommandDeps, principal: Principal, booking: Booking, by: Relation, reason: string | null): Promise<Result<Booking, CancelFailure>> {
+async function cancelPending(
+  deps: CommandDeps,
+  principal: Principal,
+  booking: Booking,
+  by: Relation,
+  reason: string | null,
+): Promise<Result<Booking, CancelFailure>> {
   const cancelled = await withTransaction(deps.pool, async (tx) => {
     const row = await markCancelled(tx, booking.id, { from: 'pending', by, reason });
     if (row) await markSearchStale(deps.boss, tx, row.professionalId);

@@ -25,7 +25,10 @@ describe('cancellation policy and who may cancel', () => {
     { hours_before: 2, refund_percent: 50 },
   ];
   const patch = async (id: string, body: object, token?: string) =>
-    request(app()).patch(`/professionals/${id}`).set('Authorization', `Bearer ${token ?? (await admin())}`).send(body);
+    request(app())
+      .patch(`/professionals/${id}`)
+      .set('Authorization', `Bearer ${token ?? (await admin())}`)
+      .send(body);
   const cancel = (id: string, token: string) => request(system.command!.url).post(`/bookings/${id}/cancel`).set('Authorization', `Bearer ${token}`).send({});
   const refundsOf = (intentId: string) => system.stripe.refunds().filter((r) => r.payment_intent === intentId);
 
@@ -51,7 +54,10 @@ describe('cancellation policy and who may cancel', () => {
     const res = await patch(pro.id, { cancellation_policy: TIERS }, proToken);
     expect(res.status).to.equal(200);
     expect(res.body.cancellation_policy).to.deep.equal(TIERS);
-    const events = await db.query(`SELECT body::text AS body FROM webhook_events WHERE professional_id = $1 AND type = 'professional.updated' ORDER BY created_at`, [pro.id]);
+    const events = await db.query(
+      `SELECT body::text AS body FROM webhook_events WHERE professional_id = $1 AND type = 'professional.updated' ORDER BY created_at`,
+      [pro.id],
+    );
     expect(JSON.parse(events.rows.at(-1)!.body).data.cancellation_policy).to.deep.equal(TIERS);
     const none = await patch(pro.id, { cancellation_policy: [] });
     expect(none.body.cancellation_policy, JSON.stringify(none.body)).to.deep.equal([]);
@@ -60,7 +66,10 @@ describe('cancellation policy and who may cancel', () => {
   it('answers 400 validation_error for duplicate hours_before, percents outside 0–100 and more than 10 tiers, changing nothing', async () => {
     const pro = await givenProfessional(system);
     const bad: object[][] = [
-      [{ hours_before: 24, refund_percent: 100 }, { hours_before: 24, refund_percent: 50 }],
+      [
+        { hours_before: 24, refund_percent: 100 },
+        { hours_before: 24, refund_percent: 50 },
+      ],
       [{ hours_before: 24, refund_percent: 101 }],
       [{ hours_before: 24, refund_percent: -1 }],
       [{ hours_before: 24, refund_percent: 50.5 }],
@@ -73,7 +82,9 @@ describe('cancellation policy and who may cancel', () => {
       const res = await patch(pro.id, { cancellation_policy: policy });
       expect([res.status, res.body.code], JSON.stringify(policy)).to.deep.equal([400, 'validation_error']);
     }
-    expect((await patch(pro.id, { cancellation_policy: Array.from({ length: 10 }, (_, i) => ({ hours_before: i, refund_percent: 10 })) })).status).to.equal(200);
+    expect((await patch(pro.id, { cancellation_policy: Array.from({ length: 10 }, (_, i) => ({ hours_before: i, refund_percent: 10 })) })).status).to.equal(
+      200,
+    );
     const stored = await db.query(`SELECT cancellation_policy FROM professionals WHERE id = $1`, [pro.id]);
     expect(stored.rows[0].cancellation_policy).to.have.length(10);
   });
@@ -123,7 +134,11 @@ describe('cancellation policy and who may cancel', () => {
 
   it('lets the professional cancel a pending booking: its PaymentIntent is cancelled, nothing refunded', async () => {
     const pro = await givenProfessional(system);
-    const res = await book(app(), await system.token('client', uniqueId('c')), { professional_id: pro.id, start_time: pro.window.start.toISOString(), duration_minutes: 30 });
+    const res = await book(app(), await system.token('client', uniqueId('c')), {
+      professional_id: pro.id,
+      start_time: pro.window.start.toISOString(),
+      duration_minutes: 30,
+    });
     const cancelled = await cancel(res.body.id, await system.token('professional', 'p', { professional_id: pro.id }));
     expect(cancelled.status).to.equal(200);
     expect(cancelled.body).to.include({ status: 'cancelled', cancelled_by: 'professional' });

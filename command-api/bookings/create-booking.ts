@@ -34,11 +34,7 @@ export interface CreateBookingInput {
   durationMinutes: number;
 }
 
-export type CreateBookingFailure =
-  | 'professional_not_found'
-  | 'start_in_past'
-  | BookingRuleFailure
-  | 'payment_provider_error';
+export type CreateBookingFailure = 'professional_not_found' | 'start_in_past' | BookingRuleFailure | 'payment_provider_error';
 
 export interface CreatedBooking {
   booking: Booking;

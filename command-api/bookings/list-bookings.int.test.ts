@@ -44,7 +44,13 @@ describe('GET /bookings', () => {
     const alice = uniqueId('alice');
     const bob = uniqueId('bob');
     const made: Array<{ id: string; client: string; start: Date }> = [];
-    for (const [client, hour] of [[alice, 3], [bob, 0], [alice, 1], [bob, 5], [alice, 2]] as const) {
+    for (const [client, hour] of [
+      [alice, 3],
+      [bob, 0],
+      [alice, 1],
+      [bob, 5],
+      [alice, 2],
+    ] as const) {
       const start = addMinutes(pro.window.start, hour * 60);
       const res = await book(app(), await system.token('client', client), { professional_id: pro.id, start_time: start.toISOString(), duration_minutes: 60 });
       expect(res.status).to.equal(201);
@@ -96,7 +102,11 @@ describe('GET /bookings', () => {
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
       const pro = await givenProfessional(system, { id: uniqueId('same') }, { start, end: addMinutes(start, 60) });
-      const res = await book(app(), await system.token('client', uniqueId('c')), { professional_id: pro.id, start_time: start.toISOString(), duration_minutes: 60 });
+      const res = await book(app(), await system.token('client', uniqueId('c')), {
+        professional_id: pro.id,
+        start_time: start.toISOString(),
+        duration_minutes: 60,
+      });
       ids.push(res.body.id);
     }
     const from = start.toISOString();
@@ -109,7 +119,8 @@ describe('GET /bookings', () => {
     const token = await system.token('professional', 'p', { professional_id: pro.id });
     const at = (hour: number) => addMinutes(pro.window.start, hour * 60);
     const bookAt = async (hour: number) =>
-      (await book(app(), await system.token('client', uniqueId('c')), { professional_id: pro.id, start_time: at(hour).toISOString(), duration_minutes: 30 })).body.id as string;
+      (await book(app(), await system.token('client', uniqueId('c')), { professional_id: pro.id, start_time: at(hour).toISOString(), duration_minutes: 30 }))
+        .body.id as string;
     const early = [await bookAt(2), await bookAt(4), await bookAt(6), await bookAt(8)];
     const first = await list(token, { limit: 2 });
     expect(first.body.data.map((b: { id: string }) => b.id)).to.deep.equal(early.slice(0, 2));

@@ -20,7 +20,9 @@ describe('POST /bookings/:id/reschedule', () => {
 
   const app = () => system.command!.app;
   const clientToken = (sub = uniqueId('client')) => system.token('client', sub, { email: `${sub}@example.com` });
-  const row = async (id: string) => (await db.query(`SELECT status, start_time, end_time, blocked_start, blocked_end, hold_expires_at, price_amount FROM bookings WHERE id = $1`, [id])).rows[0];
+  const row = async (id: string) =>
+    (await db.query(`SELECT status, start_time, end_time, blocked_start, blocked_end, hold_expires_at, price_amount FROM bookings WHERE id = $1`, [id]))
+      .rows[0];
   const reschedule = (id: string, token: string, body: object, key = uniqueId('key')) =>
     request(system.command!.url).post(`/bookings/${id}/reschedule`).set('Authorization', `Bearer ${token}`).set('Idempotency-Key', key).send(body);
 
@@ -41,14 +43,22 @@ describe('POST /bookings/:id/reschedule', () => {
     const newStart = addMinutes(b.start, 180);
     const res = await reschedule(b.id, b.token, { start_time: newStart.toISOString() });
     expect(res.status, JSON.stringify(res.body)).to.equal(200);
-    expect(res.body).to.include({ id: b.id, status: 'pending', duration_minutes: 60, start_time: newStart.toISOString(), end_time: addMinutes(newStart, 60).toISOString() });
+    expect(res.body).to.include({
+      id: b.id,
+      status: 'pending',
+      duration_minutes: 60,
+      start_time: newStart.toISOString(),
+      end_time: addMinutes(newStart, 60).toISOString(),
+    });
     expect(res.body.price).to.deep.equal(b.body.price);
     expect(res.body.hold_expires_at).to.equal(b.body.hold_expires_at);
     expect(new Date(res.body.rescheduled_at).getTime()).to.be.closeTo(Date.now(), 10_000);
     const after = await row(b.id);
     expect(after.hold_expires_at.getTime()).to.equal(before.hold_expires_at.getTime());
     expect(after.blocked_start.toISOString()).to.equal(newStart.toISOString());
-    expect((await db.query(`SELECT search_version FROM professionals WHERE id = $1`, [b.professionalId])).rows[0].search_version).to.equal(Number(versionBefore) + 1);
+    expect((await db.query(`SELECT search_version FROM professionals WHERE id = $1`, [b.professionalId])).rows[0].search_version).to.equal(
+      Number(versionBefore) + 1,
+    );
     const event = await db.query(`SELECT body::text AS body FROM webhook_events WHERE booking_id = $1 AND type = 'booking.rescheduled'`, [b.id]);
     expect(event.rows).to.have.length(1);
     expect(JSON.parse(event.rows[0].body).data).to.include({ id: b.id, start_time: newStart.toISOString() });
@@ -121,7 +131,10 @@ describe('POST /bookings/:id/reschedule', () => {
     expect(put.status).to.equal(200);
     const offGrid = await reschedule(b.id, b.token, { start_time: addMinutes(b.start, 65).toISOString() });
     expect([offGrid.status, offGrid.body.code]).to.deep.equal([422, 'off_slot_grid']);
-    await request(app()).put(`/professionals/${b.professionalId}/schedule`).set('Authorization', `Bearer ${admin}`).send({ weekly: [], minimum_notice_minutes: 43200 });
+    await request(app())
+      .put(`/professionals/${b.professionalId}/schedule`)
+      .set('Authorization', `Bearer ${admin}`)
+      .send({ weekly: [], minimum_notice_minutes: 43200 });
     const notice = await reschedule(b.id, b.token, { start_time: addMinutes(b.start, 60).toISOString() });
     expect([notice.status, notice.body.code]).to.deep.equal([422, 'inside_minimum_notice']);
     expect(await row(b.id)).to.deep.equal(before);
@@ -130,7 +143,10 @@ describe('POST /bookings/:id/reschedule', () => {
   it('answers 404 professional_not_found once the professional is inactive, like POST /bookings', async () => {
     const b = await aBooking();
     const before = await row(b.id);
-    const off = await request(app()).patch(`/professionals/${b.professionalId}`).set('Authorization', `Bearer ${await system.token('admin', 'ops')}`).send({ active: false });
+    const off = await request(app())
+      .patch(`/professionals/${b.professionalId}`)
+      .set('Authorization', `Bearer ${await system.token('admin', 'ops')}`)
+      .send({ active: false });
     expect(off.status).to.equal(200);
     const res = await reschedule(b.id, b.token, { start_time: addMinutes(b.start, 120).toISOString() });
     expect([res.status, res.body.code]).to.deep.equal([404, 'professional_not_found']);
@@ -139,7 +155,10 @@ describe('POST /bookings/:id/reschedule', () => {
 
   it('validates the body and requires an Idempotency-Key', async () => {
     const b = await aBooking();
-    const noKey = await request(app()).post(`/bookings/${b.id}/reschedule`).set('Authorization', `Bearer ${b.token}`).send({ start_time: b.start.toISOString() });
+    const noKey = await request(app())
+      .post(`/bookings/${b.id}/reschedule`)
+      .set('Authorization', `Bearer ${b.token}`)
+      .send({ start_time: b.start.toISOString() });
     expect([noKey.status, noKey.body.code]).to.deep.equal([400, 'idempotency_key_missing']);
     for (const body of [{}, { start_time: 'tomorrow' }, { start_time: b.start.toISOString(), duration_minutes: 30 }]) {
       const res = await reschedule(b.id, b.token, body);
@@ -191,7 +210,11 @@ describe('POST /bookings/:id/reschedule', () => {
       const newcomer = await clientToken();
       const [moved, booked] = await Promise.all([
         reschedule(a.id, a.token, { start_time: target.toISOString() }),
-        book(system.command!.url as never, newcomer, { professional_id: a.professionalId, start_time: addMinutes(target, 15).toISOString(), duration_minutes: 60 }),
+        book(system.command!.url as never, newcomer, {
+          professional_id: a.professionalId,
+          start_time: addMinutes(target, 15).toISOString(),
+          duration_minutes: 60,
+        }),
       ]);
       const winners = [moved.status === 200, booked.status === 201].filter(Boolean).length;
       expect(winners, `round ${round}: ${moved.status} ${booked.status}`).to.equal(1);

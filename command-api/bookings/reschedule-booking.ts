@@ -13,13 +13,7 @@ import { findBookableProfessional, findBooking, moveBooking, type Booking } from
 import { checkScheduleRules } from './create-booking.ts';
 
 export type RescheduleFailure =
-  | 'booking_not_found'
-  | 'forbidden'
-  | 'booking_not_reschedulable'
-  | 'validation_error'
-  | 'professional_not_found'
-  | 'start_in_past'
-  | BookingRuleFailure;
+  'booking_not_found' | 'forbidden' | 'booking_not_reschedulable' | 'validation_error' | 'professional_not_found' | 'start_in_past' | BookingRuleFailure;
 
 /**
  * Moves a booking to `start` (same duration, price, status and hold) in one transaction under the

@@ -73,7 +73,9 @@ describe('hold expiry', () => {
     const events = (await db.query(`SELECT id, processed_at FROM stripe_events WHERE id = $1`, [`reconciled_${intentId}`])).rows;
     expect(events).to.have.length(1);
     expect(events[0].processed_at).to.be.instanceOf(Date);
-    await eventually(async () => (await db.query(`SELECT confirmation_email_sent_at FROM bookings WHERE id = $1`, [booking.id])).rows[0].confirmation_email_sent_at);
+    await eventually(
+      async () => (await db.query(`SELECT confirmation_email_sent_at FROM bookings WHERE id = $1`, [booking.id])).rows[0].confirmation_email_sent_at,
+    );
     expect(system.mail.messages().filter((m) => m.messageId?.includes(booking.id))).to.have.length(1);
   });
 

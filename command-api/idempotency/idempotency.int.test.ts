@@ -114,7 +114,9 @@ describe('Idempotency-Key on POST /bookings', () => {
         (e: Error) => e,
       );
     expect(await crashed).to.be.instanceOf(Error);
-    const held = await eventually(async () => (await db.query(`SELECT id FROM bookings WHERE client_id = $1 AND status = 'pending'`, [(await decode(token)).sub])).rows[0]);
+    const held = await eventually(
+      async () => (await db.query(`SELECT id FROM bookings WHERE client_id = $1 AND status = 'pending'`, [(await decode(token)).sub])).rows[0],
+    );
 
     const inUse = await book(system.command!.app, token, body, 'crash-key');
     expect(inUse.status).to.equal(409);

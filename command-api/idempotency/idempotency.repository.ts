@@ -39,14 +39,12 @@ export interface Claim {
 }
 
 export async function findKey(db: Queryable, clientId: string, key: string): Promise<StoredKey | undefined> {
-  const { rows } = await db.query(
-    `SELECT request_hash, state, response_status, response_body FROM idempotency_keys WHERE client_id = $1 AND key = $2`,
-    [clientId, key],
-  );
+  const { rows } = await db.query(`SELECT request_hash, state, response_status, response_body FROM idempotency_keys WHERE client_id = $1 AND key = $2`, [
+    clientId,
+    key,
+  ]);
   const row = rows[0];
-  return row
-    ? { requestHash: row.request_hash, state: row.state, responseStatus: row.response_status, responseBody: row.response_body }
-    : undefined;
+  return row ? { requestHash: row.request_hash, state: row.state, responseStatus: row.response_status, responseBody: row.response_body } : undefined;
 }
 
 /**

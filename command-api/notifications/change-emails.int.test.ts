@@ -29,9 +29,14 @@ describe('rescheduled and cancelled emails', () => {
     return { method: calendar.getFirstPropertyValue('method'), event: new ICAL.Event(calendar.getFirstSubcomponent('vevent')!), ics };
   };
   const reschedule = (id: string, token: string, start: Date) =>
-    request(app()).post(`/bookings/${id}/reschedule`).set('Authorization', `Bearer ${token}`).set('Idempotency-Key', uniqueId('k')).send({ start_time: start.toISOString() });
+    request(app())
+      .post(`/bookings/${id}/reschedule`)
+      .set('Authorization', `Bearer ${token}`)
+      .set('Idempotency-Key', uniqueId('k'))
+      .send({ start_time: start.toISOString() });
   const cancel = (id: string, token: string) => request(app()).post(`/bookings/${id}/cancel`).set('Authorization', `Bearer ${token}`).send({});
-  const emailRows = async (id: string) => (await db.query(`SELECT kind, sequence, sent_at FROM booking_emails WHERE booking_id = $1 ORDER BY kind, sequence`, [id])).rows;
+  const emailRows = async (id: string) =>
+    (await db.query(`SELECT kind, sequence, sent_at FROM booking_emails WHERE booking_id = $1 ORDER BY kind, sequence`, [id])).rows;
 
   async function aBooking(opts: { confirmed: boolean; hoursAhead?: number }) {
     const pro = await givenProfessional(system, {}, { start: hoursFromNow(opts.hoursAhead ?? 72), end: hoursFromNow((opts.hoursAhead ?? 72) + 8) });

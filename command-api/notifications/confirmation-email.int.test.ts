@@ -24,7 +24,8 @@ describe('confirmation email', () => {
   });
 
   const deps = () => system.command!.deps;
-  const sentAt = async (id: string) => (await db.query(`SELECT confirmation_email_sent_at FROM bookings WHERE id = $1`, [id])).rows[0].confirmation_email_sent_at;
+  const sentAt = async (id: string) =>
+    (await db.query(`SELECT confirmation_email_sent_at FROM bookings WHERE id = $1`, [id])).rows[0].confirmation_email_sent_at;
   const emailResults = async (result: string) => (await deps().metrics.emails.get()).values.find((v) => v.labels.result === result)?.value ?? 0;
 
   async function aPendingBooking(opts: { email?: string | null } = {}) {

@@ -1,7 +1,15 @@
 import { expect } from 'chai';
 import ICAL from 'ical.js';
 import { Temporal } from 'temporal-polyfill';
-import { calendarInvite, cancelledMessage, confirmationMessage, formatInterval, formatPrice, rescheduledMessage, type ConfirmedBooking } from './confirmation-message.ts';
+import {
+  calendarInvite,
+  cancelledMessage,
+  confirmationMessage,
+  formatInterval,
+  formatPrice,
+  rescheduledMessage,
+  type ConfirmedBooking,
+} from './confirmation-message.ts';
 
 const FROM = 'Bookings <bookings@mail.example>';
 
@@ -82,7 +90,11 @@ describe('confirmation message', () => {
     for (const [zone, start, written] of zoned) {
       it(`writes ${start} in ${zone} as DTSTART${written}, which a calendar reads back as the same instant`, () => {
         const begin = new Date(start);
-        const booking = aConfirmedBooking({ startTime: begin, endTime: new Date(begin.getTime() + 30 * 60_000), professional: { name: 'Ama', timeZone: zone } });
+        const booking = aConfirmedBooking({
+          startTime: begin,
+          endTime: new Date(begin.getTime() + 30 * 60_000),
+          professional: { name: 'Ama', timeZone: zone },
+        });
         const ics = calendarInvite(booking, FROM);
         expect(ics).to.include(`DTSTART${written}\r\n`);
         const { calendar, event } = parseEvent(ics);
@@ -90,14 +102,18 @@ describe('confirmation message', () => {
         if (!vtimezone) return expect(event.startDate.toJSDate().toISOString()).to.equal(begin.toISOString());
         // RFC 5545: a repeated local time is its first occurrence (ical.js would take the second one, so Temporal reads it here).
         const local = written.slice(written.indexOf(':') + 1);
-        const plain = Temporal.PlainDateTime.from(`${local.slice(0, 4)}-${local.slice(4, 6)}-${local.slice(6, 8)}T${local.slice(9, 11)}:${local.slice(11, 13)}`);
+        const plain = Temporal.PlainDateTime.from(
+          `${local.slice(0, 4)}-${local.slice(4, 6)}-${local.slice(6, 8)}T${local.slice(9, 11)}:${local.slice(11, 13)}`,
+        );
         expect(plain.toZonedDateTime(zone, { disambiguation: 'earlier' }).epochMilliseconds).to.equal(begin.getTime());
         expect(vtimezone.getFirstPropertyValue('tzid')).to.equal(zone);
         if (plain.toZonedDateTime(zone, { disambiguation: 'later' }).epochMilliseconds !== begin.getTime()) return; // repeated: see above
         const startDate = event.startDate;
         startDate.zone = new ICAL.Timezone(vtimezone);
         const offsetAtStart = startDate.utcOffset() * 1000;
-        expect(offsetAtStart, 'the VTIMEZONE gives the offset in force').to.equal(Temporal.Instant.fromEpochMilliseconds(begin.getTime()).toZonedDateTimeISO(zone).offsetNanoseconds / 1e6);
+        expect(offsetAtStart, 'the VTIMEZONE gives the offset in force').to.equal(
+          Temporal.Instant.fromEpochMilliseconds(begin.getTime()).toZonedDateTimeISO(zone).offsetNanoseconds / 1e6,
+        );
       });
     }
 

@@ -137,7 +137,11 @@ export function rescheduledMessage(b: ConfirmedBooking, from: string, change: { 
     subject: `Booking moved: ${b.professional.name}, ${local}`,
     messageId: `<booking-${b.id}.rescheduled-${change.sequence}@${mailDomain(from)}>`,
     text,
-    icalEvent: { method: 'REQUEST', filename: 'booking.ics', content: calendarInvite(b, from, { method: 'REQUEST', sequence: change.sequence, stamp: change.at }) },
+    icalEvent: {
+      method: 'REQUEST',
+      filename: 'booking.ics',
+      content: calendarInvite(b, from, { method: 'REQUEST', sequence: change.sequence, stamp: change.at }),
+    },
   };
 }
 
@@ -163,6 +167,10 @@ export function cancelledMessage(b: ConfirmedBooking, from: string, change: { se
     subject: `Booking cancelled: ${b.professional.name}, ${local}`,
     messageId: `<booking-${b.id}.cancelled@${mailDomain(from)}>`,
     text,
-    icalEvent: { method: 'CANCEL', filename: 'booking.ics', content: calendarInvite(b, from, { method: 'CANCEL', sequence: change.sequence, stamp: change.at }) },
+    icalEvent: {
+      method: 'CANCEL',
+      filename: 'booking.ics',
+      content: calendarInvite(b, from, { method: 'CANCEL', sequence: change.sequence, stamp: change.at }),
+    },
   };
 }

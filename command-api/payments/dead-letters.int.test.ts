@@ -73,7 +73,8 @@ describe('Stripe events that keep failing', () => {
     expect(replayed.stdout).to.include(`${QUEUES.confirmationEmailDeadLetter}: nothing to replay`);
 
     const processed = await eventually(
-      async () => (await db.query(`SELECT attempts, processed_at, last_error FROM stripe_events WHERE id = $1 AND processed_at IS NOT NULL`, [event.id])).rows[0],
+      async () =>
+        (await db.query(`SELECT attempts, processed_at, last_error FROM stripe_events WHERE id = $1 AND processed_at IS NOT NULL`, [event.id])).rows[0],
       15_000,
       100,
     );

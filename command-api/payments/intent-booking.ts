@@ -8,11 +8,7 @@ import type { Stripe } from './stripe-client.ts';
  * The booking a PaymentIntent pays for. Falls back to `metadata.booking_id` because the event can
  * overtake the booking request that stores the intent's id; that id is then stored here.
  */
-export async function findBookingForIntent(
-  tx: PoolClient,
-  intentId: string,
-  metadata: Stripe.Metadata | null | undefined,
-): Promise<Booking | undefined> {
+export async function findBookingForIntent(tx: PoolClient, intentId: string, metadata: Stripe.Metadata | null | undefined): Promise<Booking | undefined> {
   const byIntent = await findBookingByPaymentIntent(tx, intentId);
   if (byIntent) return byIntent;
   const bookingId = metadata?.booking_id;

@@ -17,7 +17,13 @@ export interface PaymentGateway {
   /** 'not_cancellable' when it has already been cancelled, has succeeded or does not exist. */
   cancelIntent(id: string, reason: CancellationReason): Promise<'cancelled' | 'not_cancellable'>;
   /** The whole unrefunded amount when `amount` is absent. The idempotency key makes a retry get the same refund back. */
-  refund(p: { paymentIntentId: string; amount?: number; reason?: 'requested_by_customer'; metadata: Record<string, string>; idempotencyKey: string }): Promise<RefundResult>;
+  refund(p: {
+    paymentIntentId: string;
+    amount?: number;
+    reason?: 'requested_by_customer';
+    metadata: Record<string, string>;
+    idempotencyKey: string;
+  }): Promise<RefundResult>;
   retrieveIntent(id: string): Promise<Stripe.PaymentIntent>;
 }
 
@@ -84,7 +90,13 @@ export function createStripeGateway(stripe: Stripe, metrics: Pick<CommandMetrics
     async createIntent(p) {
       const intent = await timed('payment_intent.create', () =>
         stripe.paymentIntents.create(
-          { amount: p.amount, currency: p.currency.toLowerCase(), automatic_payment_methods: { enabled: true }, description: p.description, metadata: p.metadata },
+          {
+            amount: p.amount,
+            currency: p.currency.toLowerCase(),
+            automatic_payment_methods: { enabled: true },
+            description: p.description,
+            metadata: p.metadata,
+          },
           { idempotencyKey: p.idempotencyKey },
         ),
       );

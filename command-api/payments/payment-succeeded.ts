@@ -2,14 +2,7 @@ import { lockProfessional } from '../../shared/db/advisory-lock.ts';
 import { pgErrorInfo, type PoolClient } from '../../shared/db/pool.ts';
 import { enqueue, QUEUES } from '../../shared/queue.ts';
 import type { CommandDeps } from '../deps.ts';
-import {
-  confirmBooking,
-  findBooking,
-  markRefundRequested,
-  liveBlockedRanges,
-  recordRefund,
-  type Booking,
-} from '../bookings/bookings.repository.ts';
+import { confirmBooking, findBooking, markRefundRequested, liveBlockedRanges, recordRefund, type Booking } from '../bookings/bookings.repository.ts';
 import { markSearchStale } from '../mark-search-stale.ts';
 import { recordBookingEvent } from '../webhook-deliveries/record-event.ts';
 import { markEventProcessed } from '../webhooks/stripe-events.repository.ts';
@@ -47,13 +40,7 @@ export async function onPaymentSucceeded(deps: CommandDeps, eventId: string, int
   return 'processed';
 }
 
-async function settle(
-  deps: CommandDeps,
-  tx: PoolClient,
-  eventId: string,
-  intent: Stripe.PaymentIntent,
-  opts: { slotTaken: boolean },
-): Promise<Decision> {
+async function settle(deps: CommandDeps, tx: PoolClient, eventId: string, intent: Stripe.PaymentIntent, opts: { slotTaken: boolean }): Promise<Decision> {
   const found = await findBookingForIntent(tx, intent.id, intent.metadata);
   if (!found) {
     await markEventProcessed(tx, eventId);

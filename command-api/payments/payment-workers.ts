@@ -51,7 +51,10 @@ function deadLetterAware<T>(deps: CommandDeps, deadLetterQueue: string, handle: 
           const context = { err: { message }, queue: job.name, job_id: job.id, data: job.data, attempt: job.retryCount + 1 };
           if (job.retryCount >= job.retryLimit) {
             deps.metrics.deadLetters.inc({ queue: deadLetterQueue });
-            deps.logger.error({ ...context, dead_letter_queue: deadLetterQueue }, 'job failed its last attempt and moved to the dead-letter queue; replay with npm run replay-dead-letters');
+            deps.logger.error(
+              { ...context, dead_letter_queue: deadLetterQueue },
+              'job failed its last attempt and moved to the dead-letter queue; replay with npm run replay-dead-letters',
+            );
           } else {
             deps.logger.warn(context, 'job failed; it will be retried with backoff');
           }

@@ -61,7 +61,15 @@ async function onPaymentFailed(deps: CommandDeps, eventId: string, intent: Strip
   const error = intent.last_payment_error;
   deps.metrics.paymentsFailed.inc();
   deps.logger.warn(
-    { booking_id: result.booking.id, payment_intent_id: intent.id, code: error?.code, decline_code: error?.decline_code, message: error?.message, status: result.booking.status, recorded: result.recorded },
+    {
+      booking_id: result.booking.id,
+      payment_intent_id: intent.id,
+      code: error?.code,
+      decline_code: error?.decline_code,
+      message: error?.message,
+      status: result.booking.status,
+      recorded: result.recorded,
+    },
     'payment failed',
   );
   return 'processed';

@@ -33,7 +33,14 @@ describe('Stripe event processing', () => {
     const token = await system.token('client', client, { email: `${client}@example.com` });
     const res = await book(app(), token, { professional_id: pro.id, start_time: start.toISOString(), duration_minutes: 60 });
     expect(res.status, JSON.stringify(res.body)).to.equal(201);
-    return { professionalId: pro.id, start, token, email: `${client}@example.com`, id: res.body.id as string, intentId: res.body.payment.payment_intent_id as string };
+    return {
+      professionalId: pro.id,
+      start,
+      token,
+      email: `${client}@example.com`,
+      id: res.body.id as string,
+      intentId: res.body.payment.payment_intent_id as string,
+    };
   }
 
   const bookingRow = async (id: string) => (await db.query(`SELECT * FROM bookings WHERE id = $1`, [id])).rows[0];

@@ -97,7 +97,9 @@ describe('a command-api process killed while it processes a Stripe event', () =>
     const booking = (await db.query(`SELECT status, confirmed_at FROM bookings WHERE id = $1`, [bookingId])).rows[0];
     expect(booking.status).to.equal('confirmed');
 
-    await eventually(async () => (await db.query(`SELECT confirmation_email_sent_at FROM bookings WHERE id = $1`, [bookingId])).rows[0].confirmation_email_sent_at);
+    await eventually(
+      async () => (await db.query(`SELECT confirmation_email_sent_at FROM bookings WHERE id = $1`, [bookingId])).rows[0].confirmation_email_sent_at,
+    );
     expect(system.mail.messages().filter((m) => m.messageId?.includes(bookingId))).to.have.length(1);
     const [retried] = await system.command!.deps.boss.findJobs(QUEUES.stripeEvent, { data: { event_id: event.id } });
     expect(retried).to.include({ state: 'completed', retryCount: 1 });

@@ -29,11 +29,7 @@ export function generateProfessionalId(): string {
   return `pro_${randomBytes(8).toString('hex')}`;
 }
 
-export async function createProfessional(
-  deps: CommandDeps,
-  id: string,
-  fields: ProfessionalFields,
-): Promise<Result<Professional, 'professional_exists'>> {
+export async function createProfessional(deps: CommandDeps, id: string, fields: ProfessionalFields): Promise<Result<Professional, 'professional_exists'>> {
   const created = await withTransaction(deps.pool, async (tx) => {
     const row = await insertProfessional(tx, id, fields);
     if (row) await markSearchStale(deps.boss, tx, row.id);

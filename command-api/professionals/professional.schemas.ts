@@ -6,8 +6,17 @@ import { MAX_CANCELLATION_TIERS } from '../bookings/booking-lifecycle.ts';
 const fields = {
   name: Joi.string().trim().min(1).max(200).description('Trimmed.'),
   category: category().description('1–64 letters, digits, spaces, `_` or `-` (after trimming); stored trimmed and in lower case.'),
-  rate_per_minute: Joi.number().strict().integer().min(1).max(1_000_000).description('Price per minute in minor units of `currency` (a JSON number; strings are refused).'),
-  currency: Joi.string().uppercase().length(3).pattern(/^[A-Za-z]{3}$/).description('ISO 4217 currency code; stored in upper case.'),
+  rate_per_minute: Joi.number()
+    .strict()
+    .integer()
+    .min(1)
+    .max(1_000_000)
+    .description('Price per minute in minor units of `currency` (a JSON number; strings are refused).'),
+  currency: Joi.string()
+    .uppercase()
+    .length(3)
+    .pattern(/^[A-Za-z]{3}$/)
+    .description('ISO 4217 currency code; stored in upper case.'),
   lat: Joi.number().strict().min(-90).max(90),
   long: Joi.number().strict().min(-180).max(180),
   travel_modes: Joi.array().items(travelMode()).min(1).unique().description('How the professional reaches the client.'),
@@ -29,7 +38,12 @@ export const createProfessionalBody = Joi.object({
 export const cancellationPolicy = Joi.array()
   .items(
     Joi.object({
-      hours_before: Joi.number().strict().min(0).max(24 * 365).required().description('Applies when at least this many hours are left before the start.'),
+      hours_before: Joi.number()
+        .strict()
+        .min(0)
+        .max(24 * 365)
+        .required()
+        .description('Applies when at least this many hours are left before the start.'),
       refund_percent: Joi.number().strict().integer().min(0).max(100).required().description('Percent of the price refunded (rounded down to minor units).'),
     }),
   )

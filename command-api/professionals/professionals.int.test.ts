@@ -25,8 +25,7 @@ describe('professionals and availability', () => {
     patch: (path: string, body: object) => request(system.command!.app).patch(path).set('Authorization', `Bearer ${token}`).send(body),
     del: (path: string) => request(system.command!.app).delete(path).set('Authorization', `Bearer ${token}`),
   });
-  const state = async (id: string) =>
-    (await db.query(`SELECT search_version, name, rate_per_minute, active FROM professionals WHERE id = $1`, [id])).rows[0];
+  const state = async (id: string) => (await db.query(`SELECT search_version, name, rate_per_minute, active FROM professionals WHERE id = $1`, [id])).rows[0];
   const syncJobs = async (id: string) =>
     (await db.query(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'read-model-sync' AND data->>'professional_id' = $1`, [id])).rows[0].n as number;
 

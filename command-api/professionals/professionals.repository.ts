@@ -71,10 +71,10 @@ export async function updateProfessional(db: Queryable, id: string, changes: Pro
     k === 'cancellationPolicy'
       ? JSON.stringify(changes.cancellationPolicy!.map((t): StoredTier => ({ hours_before: t.hoursBefore, refund_percent: t.refundPercent })))
       : changes[k];
-  const { rows } = await db.query(
-    `UPDATE professionals SET ${[...sets, 'updated_at = now()'].join(', ')} WHERE id = $1 RETURNING ${COLUMNS}`,
-    [id, ...entries.map(value)],
-  );
+  const { rows } = await db.query(`UPDATE professionals SET ${[...sets, 'updated_at = now()'].join(', ')} WHERE id = $1 RETURNING ${COLUMNS}`, [
+    id,
+    ...entries.map(value),
+  ]);
   return rows[0] ? toProfessional(rows[0]) : undefined;
 }
 
@@ -89,10 +89,10 @@ export async function insertAvailability(db: Queryable, professionalId: string, 
 }
 
 export async function findAvailability(db: Queryable, professionalId: string, availabilityId: string): Promise<Availability | undefined> {
-  const { rows } = await db.query(
-    `SELECT id, professional_id, start_time, end_time FROM availabilities WHERE id = $1 AND professional_id = $2`,
-    [availabilityId, professionalId],
-  );
+  const { rows } = await db.query(`SELECT id, professional_id, start_time, end_time FROM availabilities WHERE id = $1 AND professional_id = $2`, [
+    availabilityId,
+    professionalId,
+  ]);
   const r = rows[0];
   return r ? { id: r.id, professionalId: r.professional_id, startTime: r.start_time, endTime: r.end_time } : undefined;
 }

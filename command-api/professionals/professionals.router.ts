@@ -79,7 +79,10 @@ export function professionalsRouter(deps: CommandDeps): Router {
     const start = input.value.start_time as unknown as Date;
     const end = input.value.end_time as unknown as Date;
     if (end.getTime() <= start.getTime()) {
-      return sendFailure(res, fail('validation_error', 'end_time must be after start_time', [{ field: 'end_time', message: 'end_time must be after start_time' }]));
+      return sendFailure(
+        res,
+        fail('validation_error', 'end_time must be after start_time', [{ field: 'end_time', message: 'end_time must be after start_time' }]),
+      );
     }
     if (end.getTime() - start.getTime() > MAX_WINDOW_DAYS * 86_400_000) {
       const message = `a window may last at most ${MAX_WINDOW_DAYS} days`;

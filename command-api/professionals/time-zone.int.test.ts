@@ -16,7 +16,17 @@ describe('professional time zones', () => {
     request(system.command!.app)
       .post('/professionals')
       .set('Authorization', `Bearer ${admin}`)
-      .send({ id: uniqueId('tz'), name: 'Olena', category: 'tutor', rate_per_minute: 50, currency: 'UAH', lat: 50.45, long: 30.52, travel_modes: ['transit'], time_zone });
+      .send({
+        id: uniqueId('tz'),
+        name: 'Olena',
+        category: 'tutor',
+        rate_per_minute: 50,
+        currency: 'UAH',
+        lat: 50.45,
+        long: 30.52,
+        travel_modes: ['transit'],
+        time_zone,
+      });
 
   for (const zone of ['UTC', 'Europe/Kyiv', 'Europe/Kiev', 'Asia/Kathmandu', 'Australia/Lord_Howe', 'America/Argentina/Buenos_Aires']) {
     it(`accepts the IANA name ${zone} and keeps it as given`, async () => {

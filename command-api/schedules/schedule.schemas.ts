@@ -43,7 +43,14 @@ const overlapMessage = { 'intervals.overlap': '{{#label}}[{{#index}}] overlaps {
 
 export const scheduleBody = Joi.object({
   weekly: Joi.array()
-    .items(Joi.object({ day: Joi.string().valid(...DAYS).required(), ...interval }))
+    .items(
+      Joi.object({
+        day: Joi.string()
+          .valid(...DAYS)
+          .required(),
+        ...interval,
+      }),
+    )
     .max(7 * 48)
     .required()
     .custom(noOverlap((i) => i.day ?? ''))

@@ -98,7 +98,16 @@ describe('schedules', () => {
     });
 
     const badSchedules: Array<[what: string, body: object, field: string]> = [
-      ['overlapping intervals in a day', { weekly: [{ day: 'monday', start: '09:00', end: '12:00' }, { day: 'monday', start: '11:00', end: '13:00' }] }, 'weekly'],
+      [
+        'overlapping intervals in a day',
+        {
+          weekly: [
+            { day: 'monday', start: '09:00', end: '12:00' },
+            { day: 'monday', start: '11:00', end: '13:00' },
+          ],
+        },
+        'weekly',
+      ],
       ['end ≤ start', { weekly: [{ day: 'monday', start: '12:00', end: '12:00' }] }, 'weekly.0.end'],
       ['an unknown day', { weekly: [{ day: 'funday', start: '09:00', end: '12:00' }] }, 'weekly.0.day'],
       ['malformed HH:MM', { weekly: [{ day: 'monday', start: '9:00', end: '12:00' }] }, 'weekly.0.start'],
@@ -149,7 +158,17 @@ describe('schedules', () => {
     const badOverrides: Array<[what: string, date: string, body: object, field: string]> = [
       ['a date that is not real', '2027-02-29', { intervals: [] }, 'date'],
       ['a date that is not a date', '2027-1-01', { intervals: [] }, 'date'],
-      ['overlapping intervals', '2030-01-01', { intervals: [{ start: '10:00', end: '12:00' }, { start: '09:00', end: '10:30' }] }, 'intervals'],
+      [
+        'overlapping intervals',
+        '2030-01-01',
+        {
+          intervals: [
+            { start: '10:00', end: '12:00' },
+            { start: '09:00', end: '10:30' },
+          ],
+        },
+        'intervals',
+      ],
       ['end ≤ start', '2030-01-01', { intervals: [{ start: '10:00', end: '09:00' }] }, 'intervals.0.end'],
       ['malformed HH:MM', '2030-01-01', { intervals: [{ start: '10h', end: '11:00' }] }, 'intervals.0.start'],
       ['no intervals', '2030-01-01', {}, 'intervals'],
@@ -172,7 +191,8 @@ describe('schedules', () => {
       expect(res.status).to.equal(200);
       return pro.id;
     }
-    const at = (pro: string, start: Date, minutes = 60) => client().then((c) => book(app(), c, { professional_id: pro, start_time: start.toISOString(), duration_minutes: minutes }));
+    const at = (pro: string, start: Date, minutes = 60) =>
+      client().then((c) => book(app(), c, { professional_id: pro, start_time: start.toISOString(), duration_minutes: minutes }));
 
     it('books inside weekly hours without any one-off window, storing the blocked range with the buffers', async () => {
       const pro = await scheduled({ buffer_before_minutes: 10, buffer_after_minutes: 20 });

@@ -45,13 +45,20 @@ export function schedulesRouter(deps: CommandDeps): Router {
     const input = validate(scheduleBody, req.body);
     if (!input.ok) return sendFailure(res, input);
     const b = input.value as ScheduleBody;
-    const result = await replaceSchedule(deps, req.principal!, id, b.weekly, {
-      bufferBeforeMinutes: b.buffer_before_minutes,
-      bufferAfterMinutes: b.buffer_after_minutes,
-      minimumNoticeMinutes: b.minimum_notice_minutes,
-      bookingHorizonDays: b.booking_horizon_days,
-      slotStepMinutes: b.slot_step_minutes,
-    }, b.time_zone);
+    const result = await replaceSchedule(
+      deps,
+      req.principal!,
+      id,
+      b.weekly,
+      {
+        bufferBeforeMinutes: b.buffer_before_minutes,
+        bufferAfterMinutes: b.buffer_after_minutes,
+        minimumNoticeMinutes: b.minimum_notice_minutes,
+        bookingHorizonDays: b.booking_horizon_days,
+        slotStepMinutes: b.slot_step_minutes,
+      },
+      b.time_zone,
+    );
     if (!result.ok) return sendFailure(res, result);
     res.json(scheduleView(result.value));
   });
@@ -64,7 +71,10 @@ export function schedulesRouter(deps: CommandDeps): Router {
     if (!params.ok) return sendFailure(res, params);
     const input = validate(overrideBody, req.body);
     if (!input.ok) return sendFailure(res, input);
-    const override: StoredOverride = { date: params.value.date, intervals: (input.value as StoredOverride).intervals.map(({ start, end }) => ({ start, end })) };
+    const override: StoredOverride = {
+      date: params.value.date,
+      intervals: (input.value as StoredOverride).intervals.map(({ start, end }) => ({ start, end })),
+    };
     const result = await putOverride(deps, req.principal!, id, override);
     if (!result.ok) return sendFailure(res, result);
     res.json(result.value);

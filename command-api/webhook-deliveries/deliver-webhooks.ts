@@ -1,12 +1,27 @@
 import { randomUUID } from 'node:crypto';
 import { withTransaction } from '../../shared/db/pool.ts';
 import type { CommandDeps } from '../deps.ts';
-import { disableEndpoint, findEndpoint, recordEndpointFailure, recordEndpointSuccess, type WebhookEndpoint } from '../webhook-endpoints/webhook-endpoints.repository.ts';
+import {
+  disableEndpoint,
+  findEndpoint,
+  recordEndpointFailure,
+  recordEndpointSuccess,
+  type WebhookEndpoint,
+} from '../webhook-endpoints/webhook-endpoints.repository.ts';
 import { signedHeaders, signingSecrets } from '../webhook-endpoints/signing.ts';
 import { disabledReason, laneDecision, LEASE_MARGIN_MS, retryDelaySeconds, shouldDisable } from './delivery-policy.ts';
 import { wakeLanes } from './record-event.ts';
 import type { WebhookSender } from './webhook-sender.ts';
-import { insertAttempt, leaseDelivery, lockLaneHead, overdueLanes, purgeOldEvents, settleDelivery, type ClaimedDelivery, type Lane } from './webhook-deliveries.repository.ts';
+import {
+  insertAttempt,
+  leaseDelivery,
+  lockLaneHead,
+  overdueLanes,
+  purgeOldEvents,
+  settleDelivery,
+  type ClaimedDelivery,
+  type Lane,
+} from './webhook-deliveries.repository.ts';
 
 /** A job keeps a lane this long at most, then hands it to a fresh job (job expiry is 60 s). */
 const MAX_JOB_MS = 30_000;
@@ -80,10 +95,20 @@ async function attempt(deps: CommandDeps, sender: WebhookSender, lane: Lane, { d
       error: outcome.error,
     });
     if (!settled) {
-      logger.warn({ delivery_id: delivery.id, endpoint_id: lane.endpointId }, 'webhook attempt finished after its lease lapsed; another worker owns the delivery');
+      logger.warn(
+        { delivery_id: delivery.id, endpoint_id: lane.endpointId },
+        'webhook attempt finished after its lease lapsed; another worker owns the delivery',
+      );
       return false;
     }
-    const context = { delivery_id: delivery.id, endpoint_id: lane.endpointId, type: delivery.eventType, attempt: delivery.attemptCount, status: outcome.status, result: outcome.result };
+    const context = {
+      delivery_id: delivery.id,
+      endpoint_id: lane.endpointId,
+      type: delivery.eventType,
+      attempt: delivery.attemptCount,
+      status: outcome.status,
+      result: outcome.result,
+    };
     if (ok) {
       await recordEndpointSuccess(tx, lane.endpointId);
       metrics.webhookDeliveries.inc({ outcome: 'succeeded' });
@@ -91,7 +116,10 @@ async function attempt(deps: CommandDeps, sender: WebhookSender, lane: Lane, { d
       return true;
     }
     const failing = (await recordEndpointFailure(tx, lane.endpointId, now))!;
-    if (shouldDisable(failing.failingSince, now) && (await disableEndpoint(tx, lane.endpointId, disabledReason(failing.failingSince!, outcome.error ?? outcome.result), now))) {
+    if (
+      shouldDisable(failing.failingSince, now) &&
+      (await disableEndpoint(tx, lane.endpointId, disabledReason(failing.failingSince!, outcome.error ?? outcome.result), now))
+    ) {
       metrics.webhookEndpointsDisabled.inc();
       logger.warn({ endpoint_id: lane.endpointId, failing_since: failing.failingSince }, 'webhook endpoint disabled: every attempt failed for 5 days');
     }

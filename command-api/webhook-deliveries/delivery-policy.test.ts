@@ -1,5 +1,14 @@
 import { expect } from 'chai';
-import { laneDecision, orderingKey, retryDelaySeconds, shouldDisable, isSuccessStatus, DISABLE_AFTER_MS, type LaneDecision, type LaneHead } from './delivery-policy.ts';
+import {
+  laneDecision,
+  orderingKey,
+  retryDelaySeconds,
+  shouldDisable,
+  isSuccessStatus,
+  DISABLE_AFTER_MS,
+  type LaneDecision,
+  type LaneHead,
+} from './delivery-policy.ts';
 
 const DEFAULT = [5, 300, 1800, 7200, 18000, 36000, 36000];
 

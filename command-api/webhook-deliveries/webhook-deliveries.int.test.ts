@@ -95,7 +95,12 @@ describe('outgoing webhooks delivered to a real receiver', function () {
     expect(Object.keys(confirmed!.event.data).sort()).to.deep.equal(Object.keys(view.body).sort());
     // webhook-id is the delivery's id, one per event and endpoint
     const log = await deliveries(ep.id);
-    expect(log.data.map((d) => d.id).sort()).to.deep.equal(r.about(b.id).map((x) => x.headers['webhook-id']).sort());
+    expect(log.data.map((d) => d.id).sort()).to.deep.equal(
+      r
+        .about(b.id)
+        .map((x) => x.headers['webhook-id'])
+        .sort(),
+    );
     expect(log.data.every((d) => d.status === 'succeeded' && d.attempts.length === 1 && d.attempts[0].response_status === 204)).to.equal(true);
     expect(() => new Webhook(`whsec_${Buffer.alloc(32, 1).toString('base64')}`).verify(created!.body, created!.headers)).to.throw();
   });
@@ -121,23 +126,28 @@ describe('outgoing webhooks delivered to a real receiver', function () {
     const r = await receiver(() => (failing ? { status: 500 } : { status: 204 }));
     const ep = await endpoint(r.url, ['booking.created', 'booking.cancelled']);
     const b = await newBooking();
-    const [failed] = await eventually(async () => {
-      const log = await deliveries(ep.id, '?status=failed');
-      return log.data.length === 1 && log.data;
-    }, 20_000, 100);
+    const [failed] = await eventually(
+      async () => {
+        const log = await deliveries(ep.id, '?status=failed');
+        return log.data.length === 1 && log.data;
+      },
+      20_000,
+      100,
+    );
     expect(failed!.attempt_count).to.equal(4); // first attempt and the 3 retries of 1,1,2
     expect(failed!.next_attempt_at).to.equal(null);
     failing = false;
     const client = (await db.query(`SELECT client_id FROM bookings WHERE id = $1`, [b.id])).rows[0].client_id;
-    const cancel = await request(app()).post(`/bookings/${b.id}/cancel`).set('Authorization', `Bearer ${await system.token('client', client)}`).send({});
+    const cancel = await request(app())
+      .post(`/bookings/${b.id}/cancel`)
+      .set('Authorization', `Bearer ${await system.token('client', client)}`)
+      .send({});
     expect(cancel.status).to.equal(200);
     await eventually(async () => types(r, b.id).includes('booking.cancelled'), 10_000);
     expect(types(r, b.id)).to.deep.equal(['booking.created', 'booking.created', 'booking.created', 'booking.created', 'booking.cancelled']);
 
     // A manual retry sends the failed delivery again now, with the same webhook-id.
-    const retried = await request(app())
-      .post(`/webhook-endpoints/${ep.id}/deliveries/${failed!.id}/retry`)
-      .set('Authorization', `Bearer ${admin}`);
+    const retried = await request(app()).post(`/webhook-endpoints/${ep.id}/deliveries/${failed!.id}/retry`).set('Authorization', `Bearer ${admin}`);
     expect(retried.status).to.equal(202);
     expect(retried.body).to.include({ id: failed!.id, status: 'pending' });
     await eventually(async () => r.requests.filter((x) => x.headers['webhook-id'] === failed!.id).length === 5, 10_000);
@@ -161,15 +171,19 @@ describe('outgoing webhooks delivered to a real receiver', function () {
 
   it('counts a stalled answer, a huge body and a redirect as failures, retries them, and never follows the redirect', async () => {
     const target = await receiver();
-    const r = await receiver((_req, i) =>
-      [{ hang: true as const }, { hugeBodyBytes: 2 * 1024 * 1024 }, { status: 302, headers: { location: target.url } }][i] ?? { status: 200 },
+    const r = await receiver(
+      (_req, i) => [{ hang: true as const }, { hugeBodyBytes: 2 * 1024 * 1024 }, { status: 302, headers: { location: target.url } }][i] ?? { status: 200 },
     );
     const ep = await endpoint(r.url, ['booking.created']);
     await newBooking();
-    const d = await eventually(async () => {
-      const [x] = (await deliveries(ep.id)).data;
-      return x?.status === 'succeeded' && x;
-    }, 20_000, 100);
+    const d = await eventually(
+      async () => {
+        const [x] = (await deliveries(ep.id)).data;
+        return x?.status === 'succeeded' && x;
+      },
+      20_000,
+      100,
+    );
     expect(d.attempts.map((a: any) => a.result)).to.deep.equal(['timeout', 'body_too_large', 'redirect', 'success']);
     expect(d.attempts.map((a: any) => a.response_status)).to.deep.equal([null, 200, 302, 200]);
     expect(target.requests).to.have.length(0);
@@ -180,7 +194,9 @@ describe('outgoing webhooks delivered to a real receiver', function () {
     const ep = await endpoint(r.url, ['booking.created']);
     const rotated = await request(app()).post(`/webhook-endpoints/${ep.id}/rotate-secret`).set('Authorization', `Bearer ${admin}`);
     expect(rotated.status).to.equal(200);
-    expect(rotated.body.secret).to.match(/^whsec_/).and.not.equal(ep.secret);
+    expect(rotated.body.secret)
+      .to.match(/^whsec_/)
+      .and.not.equal(ep.secret);
     const during = await newBooking();
     await eventually(async () => r.about(during.id).length === 1, 10_000);
     const req = r.about(during.id)[0]!;
@@ -208,7 +224,11 @@ describe('outgoing webhooks delivered to a real receiver', function () {
       const res = await request(app()).patch(`/professionals/${p.id}`).set('Authorization', `Bearer ${admin}`).send({ name: 'Renamed' });
       expect(res.status).to.equal(200);
     }
-    await eventually(async () => adminReceiver.about(a.id).length + adminReceiver.about(b.id).length + adminReceiver.about(mine.id).length + adminReceiver.about(theirs.id).length === 4, 10_000);
+    await eventually(
+      async () =>
+        adminReceiver.about(a.id).length + adminReceiver.about(b.id).length + adminReceiver.about(mine.id).length + adminReceiver.about(theirs.id).length === 4,
+      10_000,
+    );
     await eventually(async () => proReceiver.requests.length >= 2, 10_000);
     expect(proReceiver.requests.map((x) => [x.event.type, x.event.data.id])).to.have.deep.members([
       ['booking.created', a.id],
@@ -224,11 +244,17 @@ describe('outgoing webhooks delivered to a real receiver', function () {
     const ep = await endpoint(r.url, ['booking.created']);
     await db.query(`UPDATE webhook_endpoints SET failing_since = now() - interval '5 days 1 minute' WHERE id = $1`, [ep.id]);
     const b = await newBooking();
-    const disabled = await eventually(async () => {
-      const res = await request(app()).get(`/webhook-endpoints/${ep.id}`).set('Authorization', `Bearer ${admin}`);
-      return res.body.status === 'disabled' && res.body;
-    }, 10_000, 100);
-    expect(disabled.disabled_reason).to.match(/5 days/).and.match(/HTTP 500/);
+    const disabled = await eventually(
+      async () => {
+        const res = await request(app()).get(`/webhook-endpoints/${ep.id}`).set('Authorization', `Bearer ${admin}`);
+        return res.body.status === 'disabled' && res.body;
+      },
+      10_000,
+      100,
+    );
+    expect(disabled.disabled_reason)
+      .to.match(/5 days/)
+      .and.match(/HTTP 500/);
     expect(r.requests).to.have.length(1); // paused: no more attempts while disabled
     const [pending] = (await deliveries(ep.id)).data;
     expect(pending!.status).to.equal('pending');
@@ -284,7 +310,11 @@ describe('outgoing webhooks delivered to a real receiver', function () {
 
     const pro = await givenProfessional(system);
     system.stripe.setFault({ mode: 'error' });
-    const failed = await book(app(), await system.token('client', uniqueId('c')), { professional_id: pro.id, start_time: pro.window.start.toISOString(), duration_minutes: 30 });
+    const failed = await book(app(), await system.token('client', uniqueId('c')), {
+      professional_id: pro.id,
+      start_time: pro.window.start.toISOString(),
+      duration_minutes: 30,
+    });
     system.stripe.setFault({ mode: 'none' });
     expect(failed.status).to.equal(502);
     const [released] = (await db.query(`SELECT id FROM bookings WHERE professional_id = $1`, [pro.id])).rows;
@@ -293,7 +323,10 @@ describe('outgoing webhooks delivered to a real receiver', function () {
     await system.stripe.succeed(paid.intent);
     await eventually(async () => (await db.query(`SELECT 1 FROM bookings WHERE id = $1 AND status = 'confirmed'`, [paid.id])).rowCount === 1, 10_000);
     const client = (await db.query(`SELECT client_id FROM bookings WHERE id = $1`, [paid.id])).rows[0].client_id;
-    const cancel = await request(app()).post(`/bookings/${paid.id}/cancel`).set('Authorization', `Bearer ${await system.token('client', client)}`).send({});
+    const cancel = await request(app())
+      .post(`/bookings/${paid.id}/cancel`)
+      .set('Authorization', `Bearer ${await system.token('client', client)}`)
+      .send({});
     expect(cancel.status).to.equal(200);
     expect(cancel.body.refund.amount).to.be.greaterThan(0);
     await system.stripe.idle(); // charge.refunded reports the same refund again
@@ -329,7 +362,9 @@ describe('outgoing webhooks delivered to a real receiver', function () {
     const refunded = r.about(late.id)[1]!.event.data as unknown as { status: string; refund: { amount: number; status: string } };
     expect(refunded.status).to.equal('expired');
     expect(refunded.refund).to.include({ status: 'succeeded' });
-    expect((await db.query(`SELECT count(*)::int AS n FROM webhook_events WHERE booking_id = $1 AND type = 'booking.refunded'`, [late.id])).rows[0].n).to.equal(1);
+    expect((await db.query(`SELECT count(*)::int AS n FROM webhook_events WHERE booking_id = $1 AND type = 'booking.refunded'`, [late.id])).rows[0].n).to.equal(
+      1,
+    );
   });
 
   it('pages the delivery log newest first with an opaque cursor and filters it by status', async () => {
@@ -375,7 +410,10 @@ describe('outgoing webhooks of one booking under retries', () => {
     let recovered = false;
     receiver = await startWebhookReceiver((req) => (req.event.data.id === slowId && !recovered ? { status: 500 } : { status: 204 }));
     const admin = await system.token('admin', 'ops');
-    const ep = await request(app).post('/webhook-endpoints').set('Authorization', `Bearer ${admin}`).send({ url: receiver.url, events: ['booking.created', 'booking.cancelled'] });
+    const ep = await request(app)
+      .post('/webhook-endpoints')
+      .set('Authorization', `Bearer ${admin}`)
+      .send({ url: receiver.url, events: ['booking.created', 'booking.cancelled'] });
     expect(ep.status).to.equal(201);
     const pro = await givenProfessional(system);
     const client = uniqueId('c');
@@ -400,6 +438,13 @@ describe('outgoing webhooks of one booking under retries', () => {
     const sequence = receiver.about(slowId).map((x) => x.event.type);
     expect(sequence.slice(0, -1).every((t) => t === 'booking.created')).to.equal(true);
     expect(sequence[sequence.length - 1]).to.equal('booking.cancelled');
-    expect(new Set(receiver.about(slowId).filter((x) => x.event.type === 'booking.created').map((x) => x.headers['webhook-id'])).size).to.equal(1);
+    expect(
+      new Set(
+        receiver
+          .about(slowId)
+          .filter((x) => x.event.type === 'booking.created')
+          .map((x) => x.headers['webhook-id']),
+      ).size,
+    ).to.equal(1);
   });
 });

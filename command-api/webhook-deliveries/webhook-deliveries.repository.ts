@@ -83,10 +83,14 @@ export async function insertAttempt(
   db: Queryable,
   a: { deliveryId: string; attemptedAt: Date; responseStatus: number | null; durationMs: number; result: string; error: string | null },
 ): Promise<void> {
-  await db.query(
-    `INSERT INTO webhook_attempts (delivery_id, attempted_at, response_status, duration_ms, result, error) VALUES ($1, $2, $3, $4, $5, $6)`,
-    [a.deliveryId, a.attemptedAt, a.responseStatus, a.durationMs, a.result, a.error],
-  );
+  await db.query(`INSERT INTO webhook_attempts (delivery_id, attempted_at, response_status, duration_ms, result, error) VALUES ($1, $2, $3, $4, $5, $6)`, [
+    a.deliveryId,
+    a.attemptedAt,
+    a.responseStatus,
+    a.durationMs,
+    a.result,
+    a.error,
+  ]);
 }
 
 /**

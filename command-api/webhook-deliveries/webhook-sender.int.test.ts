@@ -6,7 +6,10 @@ import { createWebhookSender, type Resolver } from './webhook-sender.ts';
 const dnsAnswering =
   (...addresses: string[]): Resolver =>
   (_host, _options, callback) =>
-    callback(null, addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })));
+    callback(
+      null,
+      addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })),
+    );
 
 describe('the webhook sender checks every connection’s address (DNS rebinding)', () => {
   let receiver: WebhookReceiver;

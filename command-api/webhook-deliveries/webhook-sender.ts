@@ -25,7 +25,11 @@ export type WebhookSender = (url: string, headers: Record<string, string>, body:
 class RefusedAddressError extends Error {}
 
 /** `dns.lookup` with `all: true`; replaceable so tests can play a DNS that rebinds a name. */
-export type Resolver = (hostname: string, options: dns.LookupAllOptions, callback: (err: NodeJS.ErrnoException | null, addresses: dns.LookupAddress[]) => void) => void;
+export type Resolver = (
+  hostname: string,
+  options: dns.LookupAllOptions,
+  callback: (err: NodeJS.ErrnoException | null, addresses: dns.LookupAddress[]) => void,
+) => void;
 
 /**
  * Every address a host name resolves to is classified at connection time, so a name that resolved

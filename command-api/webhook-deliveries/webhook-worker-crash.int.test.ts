@@ -26,7 +26,10 @@ describe('a command-api process killed in the middle of a webhook delivery', () 
 
   before(async () => {
     // In-process API only: the workers run in the child process, and later in the restarted runtime.
-    system = await startTestSystem({ command: true, env: { WEBHOOKS_ALLOW_PRIVATE_URLS: 'true', WEBHOOK_RETRY_SCHEDULE: '1,1,2', WEBHOOK_TIMEOUT_MS: '3000' } });
+    system = await startTestSystem({
+      command: true,
+      env: { WEBHOOKS_ALLOW_PRIVATE_URLS: 'true', WEBHOOK_RETRY_SCHEDULE: '1,1,2', WEBHOOK_TIMEOUT_MS: '3000' },
+    });
     db = new pg.Pool({ connectionString: system.databaseUrl, max: 2 });
     // A job held longer than 2 s by a dead worker counts as expired (production: 60 s).
     await system.command!.deps.boss.updateQueue(QUEUES.webhookDelivery, { expireInSeconds: 2 });
@@ -45,7 +48,10 @@ describe('a command-api process killed in the middle of a webhook delivery', () 
     // The first request is held open (the process dies while waiting); later ones succeed.
     receiver = await startWebhookReceiver((_req, i) => (i === 0 ? { hang: true } : { status: 204 }));
     const admin = await system.token('admin', 'ops');
-    const ep = await request(system.command!.app).post('/webhook-endpoints').set('Authorization', `Bearer ${admin}`).send({ url: receiver.url, events: ['booking.created'] });
+    const ep = await request(system.command!.app)
+      .post('/webhook-endpoints')
+      .set('Authorization', `Bearer ${admin}`)
+      .send({ url: receiver.url, events: ['booking.created'] });
     expect(ep.status).to.equal(201);
 
     child = spawn(process.execPath, ['--import', 'tsx', 'command-api/main.ts'], {

@@ -4,7 +4,14 @@ import { withTransaction } from '../../shared/db/pool.ts';
 import { fail, ok, type Result } from '../../shared/errors.ts';
 import type { CommandDeps } from '../deps.ts';
 import { wakeLanes } from '../webhook-deliveries/record-event.ts';
-import { findDelivery, listDeliveries, pendingLanes, reopenDelivery, type DeliveryRow, type DeliveryStatus } from '../webhook-deliveries/webhook-deliveries.repository.ts';
+import {
+  findDelivery,
+  listDeliveries,
+  pendingLanes,
+  reopenDelivery,
+  type DeliveryRow,
+  type DeliveryStatus,
+} from '../webhook-deliveries/webhook-deliveries.repository.ts';
 import { generateSecret, ROTATION_OVERLAP_MS } from './signing.ts';
 import { checkWebhookUrl, classifyAddress, isAllowed, refusal } from './webhook-url-policy.ts';
 import {
@@ -128,7 +135,11 @@ export async function removeEndpoint(deps: CommandDeps, principal: Principal, id
 }
 
 /** A new secret; deliveries carry a signature with each of the old and the new one for 24 h. */
-export async function rotateEndpointSecret(deps: CommandDeps, principal: Principal, id: string): Promise<Result<WebhookEndpoint, 'webhook_endpoint_not_found'>> {
+export async function rotateEndpointSecret(
+  deps: CommandDeps,
+  principal: Principal,
+  id: string,
+): Promise<Result<WebhookEndpoint, 'webhook_endpoint_not_found'>> {
   return withTransaction(deps.pool, async (tx) => {
     if (!(await findEndpoint(tx, id, scopeOf(principal), { forUpdate: true }))) return fail('webhook_endpoint_not_found');
     const now = clock(deps);
@@ -161,7 +172,8 @@ export async function retryDelivery(
   return withTransaction(deps.pool, async (tx) => {
     const endpoint = await findEndpoint(tx, id, scopeOf(principal), { forUpdate: true });
     if (!endpoint) return fail('webhook_endpoint_not_found');
-    if (endpoint.status === 'disabled') return fail('webhook_endpoint_disabled', 'Enable the endpoint (PATCH status "enabled") before retrying its deliveries.');
+    if (endpoint.status === 'disabled')
+      return fail('webhook_endpoint_disabled', 'Enable the endpoint (PATCH status "enabled") before retrying its deliveries.');
     const reopened = await reopenDelivery(tx, id, deliveryId, clock(deps));
     if (!reopened) return fail('webhook_delivery_not_found');
     await wakeLanes(deps.boss, tx, [{ endpointId: id, orderingKey: reopened.orderingKey }]);

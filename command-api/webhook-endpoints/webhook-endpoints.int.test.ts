@@ -20,7 +20,11 @@ describe('webhook endpoints API', () => {
   });
 
   const app = () => system.command!.app;
-  const create = (token: string, body: unknown) => request(app()).post('/webhook-endpoints').set('Authorization', `Bearer ${token}`).send(body as object);
+  const create = (token: string, body: unknown) =>
+    request(app())
+      .post('/webhook-endpoints')
+      .set('Authorization', `Bearer ${token}`)
+      .send(body as object);
   const get = (token: string, path: string) => request(app()).get(path).set('Authorization', `Bearer ${token}`);
   const count = async () => (await db.query(`SELECT count(*)::int AS n FROM webhook_endpoints`)).rows[0].n as number;
   const proToken = (id: string) => system.token('professional', id, { professional_id: id });
@@ -43,7 +47,9 @@ describe('webhook endpoints API', () => {
 
     const rotated = await request(app()).post(`/webhook-endpoints/${res.body.id}/rotate-secret`).set('Authorization', `Bearer ${admin}`);
     expect(rotated.status).to.equal(200);
-    expect(rotated.body.secret).to.match(/^whsec_/).and.not.equal(res.body.secret);
+    expect(rotated.body.secret)
+      .to.match(/^whsec_/)
+      .and.not.equal(res.body.secret);
     expect(new Date(rotated.body.previous_secret_expires_at).getTime() - Date.now()).to.be.closeTo(24 * 3_600_000, 60_000);
   });
 
@@ -100,7 +106,9 @@ describe('webhook endpoints API', () => {
       expect(res.status).to.equal(404);
       expect(res.body.code).to.equal('webhook_endpoint_not_found');
     }
-    const del = await request(app()).delete(`/webhook-endpoints/${theirs.body.id}`).set('Authorization', `Bearer ${await proToken(a.id)}`);
+    const del = await request(app())
+      .delete(`/webhook-endpoints/${theirs.body.id}`)
+      .set('Authorization', `Bearer ${await proToken(a.id)}`);
     expect(del.status).to.equal(404);
     // A professional whose profile does not exist (yet) may still subscribe to its own events.
     const ghost = await create(await proToken('ghost-pro'), { url: 'https://203.0.114.7/g', events: ['booking.created'] });
@@ -202,7 +210,10 @@ describe('webhook endpoints in development mode (WEBHOOKS_ALLOW_PRIVATE_URLS=tru
   for (const [url, status] of cases) {
     it(`answers ${status} for ${url}`, async () => {
       const admin = await system.token('admin', 'ops');
-      const res = await request(system.command!.app).post('/webhook-endpoints').set('Authorization', `Bearer ${admin}`).send({ url, events: ['booking.created'] });
+      const res = await request(system.command!.app)
+        .post('/webhook-endpoints')
+        .set('Authorization', `Bearer ${admin}`)
+        .send({ url, events: ['booking.created'] });
       expect(res.status, JSON.stringify(res.body)).to.equal(status);
     });
   }

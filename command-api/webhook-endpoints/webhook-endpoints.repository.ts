@@ -67,12 +67,17 @@ export async function listEndpoints(db: Queryable, scope: EndpointScope): Promis
   return rows.map(toEndpoint);
 }
 
-export async function findEndpoint(db: Queryable, id: string, scope: EndpointScope = { all: true }, opts: { forUpdate?: boolean } = {}): Promise<WebhookEndpoint | undefined> {
+export async function findEndpoint(
+  db: Queryable,
+  id: string,
+  scope: EndpointScope = { all: true },
+  opts: { forUpdate?: boolean } = {},
+): Promise<WebhookEndpoint | undefined> {
   const where = scopeClause(scope, 2);
-  const { rows } = await db.query(
-    `SELECT ${COLUMNS} FROM webhook_endpoints WHERE id = $1 AND ${where.sql}${opts.forUpdate ? ' FOR UPDATE' : ''}`,
-    [id, ...where.values],
-  );
+  const { rows } = await db.query(`SELECT ${COLUMNS} FROM webhook_endpoints WHERE id = $1 AND ${where.sql}${opts.forUpdate ? ' FOR UPDATE' : ''}`, [
+    id,
+    ...where.values,
+  ]);
   return rows[0] ? toEndpoint(rows[0]) : undefined;
 }
 
@@ -124,10 +129,7 @@ export async function rotateSecret(db: Queryable, id: string, secret: string, no
 
 /** After a failed attempt: start (or keep) the failure record; returns the endpoint as it now is. */
 export async function recordEndpointFailure(db: Queryable, id: string, now: Date): Promise<WebhookEndpoint | undefined> {
-  const { rows } = await db.query(
-    `UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, $2) WHERE id = $1 RETURNING ${COLUMNS}`,
-    [id, now],
-  );
+  const { rows } = await db.query(`UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, $2) WHERE id = $1 RETURNING ${COLUMNS}`, [id, now]);
   return rows[0] ? toEndpoint(rows[0]) : undefined;
 }
 

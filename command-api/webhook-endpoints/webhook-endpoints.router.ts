@@ -44,7 +44,10 @@ export function webhookEndpointsRouter(deps: CommandDeps): Router {
     if (!input.ok) return sendFailure(res, input);
     const result = await createEndpoint(deps, req.principal!, input.value as { url: string; events: string[]; description?: string });
     if (!result.ok) return sendFailure(res, result);
-    res.status(201).location(`/webhook-endpoints/${result.value.id}`).json(endpointView(result.value, { withSecret: true }));
+    res
+      .status(201)
+      .location(`/webhook-endpoints/${result.value.id}`)
+      .json(endpointView(result.value, { withSecret: true }));
   });
 
   router.get('/webhook-endpoints', auth, async (req: Request, res: Response) => {
@@ -94,7 +97,10 @@ export function webhookEndpointsRouter(deps: CommandDeps): Router {
     const q = query.value as { status?: DeliveryStatus; limit: number; cursor?: string };
     const beforeSeq = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
     if (q.cursor !== undefined && beforeSeq === undefined) {
-      return sendFailure(res, fail('validation_error', 'cursor is not one this API issued', [{ field: 'cursor', message: 'cursor is not one this API issued' }]));
+      return sendFailure(
+        res,
+        fail('validation_error', 'cursor is not one this API issued', [{ field: 'cursor', message: 'cursor is not one this API issued' }]),
+      );
     }
     // One extra row tells whether another page follows.
     const result = await endpointDeliveries(deps, req.principal!, id, { status: q.status, limit: q.limit + 1, beforeSeq });

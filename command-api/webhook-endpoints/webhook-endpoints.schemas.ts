@@ -31,7 +31,9 @@ export const updateEndpointBody = Joi.object({
 export const deliveriesQuery = Joi.object({
   status: Joi.string().valid('pending', 'succeeded', 'failed'),
   limit: Joi.number().integer().min(1).max(100).default(20),
-  cursor: Joi.string().max(200).pattern(/^[A-Za-z0-9_-]+$/),
+  cursor: Joi.string()
+    .max(200)
+    .pattern(/^[A-Za-z0-9_-]+$/),
 });
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -54,8 +54,7 @@ export function isAllowed(cls: AddressClass, allowPrivate: boolean): boolean {
 }
 
 export type UrlCheck =
-  | { ok: true; url: URL; host: string; isLiteral: boolean }
-  | { ok: false; code: 'validation_error' | 'webhook_url_not_allowed'; reason: string };
+  { ok: true; url: URL; host: string; isLiteral: boolean } | { ok: false; code: 'validation_error' | 'webhook_url_not_allowed'; reason: string };
 
 /**
  * The checks a webhook URL passes before anything resolves it: absolute http(s) URL without

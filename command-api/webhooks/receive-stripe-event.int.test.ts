@@ -56,9 +56,15 @@ describe('POST /webhooks/stripe', () => {
 
   /** Signs bytes exactly as Stripe does: HMAC-SHA256 over `${t}.` followed by the body's bytes. */
   const signBytes = (body: Buffer, t = Math.floor(Date.now() / 1000)) =>
-    `t=${t},v1=${createHmac('sha256', secret()).update(Buffer.concat([Buffer.from(`${t}.`), body])).digest('hex')}`;
+    `t=${t},v1=${createHmac('sha256', secret())
+      .update(Buffer.concat([Buffer.from(`${t}.`), body]))
+      .digest('hex')}`;
   const postBytes = (body: Buffer, signature: string) =>
-    fetch(`${system.command!.url}/webhooks/stripe`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Stripe-Signature': signature }, body: new Uint8Array(body) });
+    fetch(`${system.command!.url}/webhooks/stripe`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'Stripe-Signature': signature },
+      body: new Uint8Array(body),
+    });
 
   it('checks the signature over the exact bytes: a signed body with a stray \\xff byte or a BOM is accepted', async () => {
     const withBom = anEvent();
@@ -68,7 +74,10 @@ describe('POST /webhooks/stripe', () => {
     const marker = '\u0000stray\u0000';
     const [head, tail] = JSON.stringify({ ...withByte, note: marker }).split(JSON.stringify(marker).slice(1, -1)) as [string, string];
     const stray = Buffer.concat([Buffer.from(head), Buffer.from([0xff]), Buffer.from(tail)]);
-    for (const [event, body] of [[withBom, bom], [withByte, stray]] as const) {
+    for (const [event, body] of [
+      [withBom, bom],
+      [withByte, stray],
+    ] as const) {
       const res = await postBytes(body, signBytes(body));
       expect(res.status, await res.clone().text()).to.equal(200);
       expect((await db.query(`SELECT count(*)::int AS n FROM stripe_events WHERE id = $1`, [event.id])).rows[0].n).to.equal(1);

@@ -49,8 +49,7 @@ describe('free ranges refresh (indexer)', function () {
       );
     }
   }
-  const doc = async (id: string) =>
-    (await system.indexer!.deps.es.get<ProfessionalDocument>({ index: system.config.elasticsearch.alias, id }))._source!;
+  const doc = async (id: string) => (await system.indexer!.deps.es.get<ProfessionalDocument>({ index: system.config.elasticsearch.alias, id }))._source!;
 
   it('re-syncs professionals whose free range ended and those whose availability the horizon end uncovered', async () => {
     await professional('ended', [[now - 2 * HOUR, now - 5 * MINUTE]]);
@@ -79,7 +78,10 @@ describe('free ranges refresh (indexer)', function () {
     const scheduled = Array.from({ length: 30 }, (_, i) => `weekly_${i}`);
     for (const id of [...scheduled, 'no_schedule', 'empty_schedule']) await professional(id, []);
     for (const id of scheduled) {
-      await db.query(`INSERT INTO schedules (professional_id, weekly) VALUES ($1, $2::jsonb)`, [id, JSON.stringify([{ day: 'monday', start: '09:00', end: '17:00' }])]);
+      await db.query(`INSERT INTO schedules (professional_id, weekly) VALUES ($1, $2::jsonb)`, [
+        id,
+        JSON.stringify([{ day: 'monday', start: '09:00', end: '17:00' }]),
+      ]);
     }
     await db.query(`INSERT INTO schedules (professional_id, weekly) VALUES ('empty_schedule', '[]'::jsonb)`);
     const seen: string[] = [];

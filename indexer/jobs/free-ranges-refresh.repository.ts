@@ -18,10 +18,10 @@ export async function professionalsWithEndedRanges(db: Queryable, from: Date, to
 
 /** Professionals with availability in the slice [from, to) that the moving horizon end has just uncovered. */
 export async function professionalsWithWindowsIn(db: Queryable, from: Date, to: Date): Promise<string[]> {
-  const { rows } = await db.query<{ professional_id: string }>(
-    `SELECT DISTINCT professional_id FROM availabilities WHERE start_time < $2 AND end_time > $1`,
-    [from, to],
-  );
+  const { rows } = await db.query<{ professional_id: string }>(`SELECT DISTINCT professional_id FROM availabilities WHERE start_time < $2 AND end_time > $1`, [
+    from,
+    to,
+  ]);
   return rows.map((r) => r.professional_id);
 }
 

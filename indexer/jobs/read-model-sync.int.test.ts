@@ -82,8 +82,7 @@ describe('read model sync (indexer)', function () {
     const category = uniqueId('inactive').toLowerCase();
     const pro = await givenProfessional(system, { category });
     await eventually(async () => ids(await search({ ...near, category })).includes(pro.id));
-    const patch = (active: boolean) =>
-      request(system.command!.app).patch(`/professionals/${pro.id}`).set('Authorization', `Bearer ${admin}`).send({ active });
+    const patch = (active: boolean) => request(system.command!.app).patch(`/professionals/${pro.id}`).set('Authorization', `Bearer ${admin}`).send({ active });
 
     expect((await patch(false)).status).to.equal(200);
     await eventually(async () => !ids(await search({ ...near, category })).includes(pro.id));

@@ -42,7 +42,10 @@ describe('read model: no committed change is ever lost', function () {
         expect(jobs.map((j) => j.data.professional_id)).to.include(pro.id);
         const results = await createReadModelSyncHandler(deps)(jobs);
         expect(results.every((r) => r.status === 'completed')).to.equal(true);
-        await deps.boss.complete(QUEUES.readModelSync, jobs.map((j) => j.id));
+        await deps.boss.complete(
+          QUEUES.readModelSync,
+          jobs.map((j) => j.id),
+        );
         synced = await indexed(pro.id);
         expect(synced).to.include({ rate_per_minute: 150 });
 
@@ -86,9 +89,15 @@ describe('read model: no committed change is ever lost', function () {
         const client = clients[writer % clients.length]!;
         switch (random(6)) {
           case 0:
-            return request(app).patch(`/professionals/${pro.id}`).set('Authorization', `Bearer ${admin}`).send({ rate_per_minute: 100 + random(400) });
+            return request(app)
+              .patch(`/professionals/${pro.id}`)
+              .set('Authorization', `Bearer ${admin}`)
+              .send({ rate_per_minute: 100 + random(400) });
           case 1:
-            return request(app).patch(`/professionals/${pro.id}`).set('Authorization', `Bearer ${admin}`).send({ active: random(4) > 0 });
+            return request(app)
+              .patch(`/professionals/${pro.id}`)
+              .set('Authorization', `Bearer ${admin}`)
+              .send({ active: random(4) > 0 });
           case 2: {
             const start = hoursFromNow(40 + random(200));
             const res = await request(app)
@@ -104,7 +113,11 @@ describe('read model: no committed change is ever lost', function () {
             return request(app).delete(`/professionals/${w.pro}/availabilities/${w.id}`).set('Authorization', `Bearer ${admin}`);
           }
           case 4: {
-            const res = await book(app, client, { professional_id: pro.id, start_time: addMinutes(pro.window.start, 15 * random(44)).toISOString(), duration_minutes: 30 });
+            const res = await book(app, client, {
+              professional_id: pro.id,
+              start_time: addMinutes(pro.window.start, 15 * random(44)).toISOString(),
+              duration_minutes: 30,
+            });
             if (res.status === 201) bookings.push({ id: res.body.id, client });
             return res;
           }
@@ -120,7 +133,10 @@ describe('read model: no committed change is ever lost', function () {
           for (let i = 0; i < 12; i++) statuses.push((await operation(writer)).status);
         }),
       );
-      expect(statuses.filter((s) => s >= 500), 'server errors').to.deep.equal([]);
+      expect(
+        statuses.filter((s) => s >= 500),
+        'server errors',
+      ).to.deep.equal([]);
       expect(statuses.filter((s) => s < 300).length, 'successful writes').to.be.greaterThan(60);
 
       const { deps } = system.indexer!;

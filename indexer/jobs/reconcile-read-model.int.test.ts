@@ -20,7 +20,8 @@ describe('read model reconciler', function () {
     const res = await es().get<ProfessionalDocument>({ index: alias(), id }, { ignore: [404] });
     return res.found ? res._source : undefined;
   };
-  const version = async (id: string) => Number((await system.indexer!.deps.pool.query(`SELECT search_version FROM professionals WHERE id = $1`, [id])).rows[0].search_version);
+  const version = async (id: string) =>
+    Number((await system.indexer!.deps.pool.query(`SELECT search_version FROM professionals WHERE id = $1`, [id])).rows[0].search_version);
   const synced = (id: string) => eventually(async () => (await indexed(id))?.search_version === (await version(id)));
 
   it('finds nothing to do when the read model matches PostgreSQL', async () => {
@@ -39,7 +40,14 @@ describe('read model reconciler', function () {
     // a change committed without its sync job (as if it had been lost), an extra document, and a version PostgreSQL never had
     await system.indexer!.deps.pool.query(`UPDATE professionals SET name = 'Renamed', search_version = search_version + 1 WHERE id = $1`, [behind.id]);
     await es().index({ index: alias(), id: 'ghost', document: { ...current, id: 'ghost' }, version: 1, version_type: 'external', refresh: true });
-    await es().index({ index: alias(), id: ahead.id, document: { ...(await indexed(ahead.id))!, search_version: 999, name: 'Edited' }, version: 999, version_type: 'external', refresh: true });
+    await es().index({
+      index: alias(),
+      id: ahead.id,
+      document: { ...(await indexed(ahead.id))!, search_version: 999, name: 'Edited' },
+      version: 999,
+      version_type: 'external',
+      refresh: true,
+    });
 
     const divergent = await reconcileReadModel(system.indexer!.deps, { graceMs: 200 });
     expect([...divergent].sort()).to.deep.equal([deleted.id, behind.id, 'ghost', ahead.id].sort());

@@ -2,9 +2,7 @@ import type { Queryable } from '../../shared/db/pool.ts';
 
 /** The current search_version of each of these professionals that exists. */
 export async function readSearchVersions(db: Queryable, ids: readonly string[]): Promise<Map<string, number>> {
-  const { rows } = await db.query<{ id: string; search_version: string }>(`SELECT id, search_version FROM professionals WHERE id = ANY($1::text[])`, [
-    ids,
-  ]);
+  const { rows } = await db.query<{ id: string; search_version: string }>(`SELECT id, search_version FROM professionals WHERE id = ANY($1::text[])`, [ids]);
   return new Map(rows.map((r) => [r.id, Number(r.search_version)]));
 }
 

@@ -54,7 +54,7 @@ async function compareVersions(deps: IndexerDeps, pageSize: number): Promise<Dif
   const differences: Difference[] = [];
   const indexed = indexedVersions(deps, pageSize);
   let next = await indexed.next();
-  for (let after = ''; ; ) {
+  for (let after = ''; ;) {
     const page = await readSearchVersionPage(deps.pool, after, pageSize);
     for (const row of page) {
       while (!next.done && next.value.id < row.id) {
@@ -113,7 +113,8 @@ async function stillDivergent(deps: IndexerDeps, candidates: Difference[]): Prom
     if (version === undefined && now === undefined) continue;
     // A document deleted by hand leaves a tombstone one version above it (for index.gc_deletes): go past it.
     if (version === undefined) ahead.push({ id, version: now! + 1 });
-    else if (now === undefined) behind.push(id); // extra: the sync removes it
+    else if (now === undefined)
+      behind.push(id); // extra: the sync removes it
     else if (version > now) ahead.push({ id, version });
     else if (version < (postgres ?? now)) behind.push(id); // a version newer than the one compared is in flight: fine
   }

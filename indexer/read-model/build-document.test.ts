@@ -48,7 +48,13 @@ describe('buildProfessionalDocument', () => {
   it('lists free ranges within the horizon (plus the margin) as date ranges and starts next_free_start at the first', () => {
     const t = now.getTime();
     const doc = buildProfessionalDocument(
-      snapshot({ windows: [{ start: t + 2 * H, end: t + 6 * H }, { start: t + 47 * H, end: t + 50 * H }], busy: [{ start: t + 2 * H, end: t + 3 * H }] }),
+      snapshot({
+        windows: [
+          { start: t + 2 * H, end: t + 6 * H },
+          { start: t + 47 * H, end: t + 50 * H },
+        ],
+        busy: [{ start: t + 2 * H, end: t + 3 * H }],
+      }),
       now,
       2 - FREE_RANGES_MARGIN_DAYS,
     );
@@ -67,7 +73,12 @@ describe('buildProfessionalDocument', () => {
     const doc = buildProfessionalDocument(
       snapshot({
         timeZone: 'Asia/Kathmandu',
-        schedule: { timeZone: 'Asia/Kathmandu', rules: { ...DEFAULT_RULES, bufferBeforeMinutes: 15, minimumNoticeMinutes: 60, bookingHorizonDays: 10 }, weekly, overrides: new Map([['2030-01-08', []]]) },
+        schedule: {
+          timeZone: 'Asia/Kathmandu',
+          rules: { ...DEFAULT_RULES, bufferBeforeMinutes: 15, minimumNoticeMinutes: 60, bookingHorizonDays: 10 },
+          weekly,
+          overrides: new Map([['2030-01-08', []]]),
+        },
         windows: [{ start: t + 20 * H, end: t + 21 * H }],
         busy: [booking],
       }),

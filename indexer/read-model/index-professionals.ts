@@ -42,7 +42,12 @@ export async function indexProfessionals(
   const docs = snapshots.map((snapshot) => buildProfessionalDocument(snapshot, now, deps.horizonDays));
   // Professionals are never deleted by the command side; if a row is gone, so is its document.
   const documents = new Map(docs.map((doc) => [doc.id, doc]));
-  const outcomes = await writeDocuments(deps, docs, ids.filter((id) => !documents.has(id)), opts.refresh);
+  const outcomes = await writeDocuments(
+    deps,
+    docs,
+    ids.filter((id) => !documents.has(id)),
+    opts.refresh,
+  );
   return { outcomes, documents };
 }
 

@@ -96,9 +96,9 @@ export async function countProfessionals(db: Queryable): Promise<number> {
 
 /** Ids and search versions in id order after `afterId`: what a reindex compares its snapshot with. */
 export async function readSearchVersionPage(db: Queryable, afterId: string, limit: number): Promise<Array<{ id: string; searchVersion: number }>> {
-  const { rows } = await db.query<{ id: string; search_version: number }>(
-    `SELECT id, search_version FROM professionals WHERE id > $1 ORDER BY id LIMIT $2`,
-    [afterId, limit],
-  );
+  const { rows } = await db.query<{ id: string; search_version: number }>(`SELECT id, search_version FROM professionals WHERE id > $1 ORDER BY id LIMIT $2`, [
+    afterId,
+    limit,
+  ]);
   return rows.map((r) => ({ id: r.id, searchVersion: r.search_version }));
 }

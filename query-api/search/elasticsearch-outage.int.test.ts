@@ -100,14 +100,20 @@ describe('search while Elasticsearch is unavailable', function () {
     const booked = await book(system.command!.app, client, { professional_id: pro.id, start_time: slot.start_time, duration_minutes: 30 });
     expect(booked.status, 'bookings do not depend on search').to.equal(201);
     // the sync job meets a dead Elasticsearch and is left to retry
-    await eventually(async () => /search_sync_total\{result="failed",service="indexer"\} [1-9]/.test((await request(system.indexer!.app).get('/metrics')).text));
+    await eventually(async () =>
+      /search_sync_total\{result="failed",service="indexer"\} [1-9]/.test((await request(system.indexer!.app).get('/metrics')).text),
+    );
 
     await proxy.up();
     const caughtUp = Date.now();
-    await eventually(async () => {
-      const res = await search(slot);
-      return res.status === 200 && !res.body.data.some((row: { id: string }) => row.id === pro.id);
-    }, 30_000, 100);
+    await eventually(
+      async () => {
+        const res = await search(slot);
+        return res.status === 200 && !res.body.data.some((row: { id: string }) => row.id === pro.id);
+      },
+      30_000,
+      100,
+    );
     expect(Date.now() - caughtUp).to.be.below(15_000);
     // the rest of the window is still free
     const later = await search({ ...slot, start_time: addMinutes(pro.window.start, 30).toISOString(), duration_minutes: 90 });
@@ -115,17 +121,25 @@ describe('search while Elasticsearch is unavailable', function () {
   });
 
   it('loses no write of a burst made while Elasticsearch is down: the read model converges once it is back', async () => {
-    const pros = await Promise.all(Array.from({ length: 3 }, () => givenProfessional(system, { category: 'burst' }, { start: hoursFromNow(40), end: hoursFromNow(48) })));
+    const pros = await Promise.all(
+      Array.from({ length: 3 }, () => givenProfessional(system, { category: 'burst' }, { start: hoursFromNow(40), end: hoursFromNow(48) })),
+    );
     const admin = await system.token('admin', 'admin-1');
     const client = await system.token('client', uniqueId('client'));
     await proxy.down();
     try {
       const writes = pros.flatMap((pro, i) => [
-        request(system.command!.app).patch(`/professionals/${pro.id}`).set('Authorization', `Bearer ${admin}`).send({ rate_per_minute: 200 + i }),
+        request(system.command!.app)
+          .patch(`/professionals/${pro.id}`)
+          .set('Authorization', `Bearer ${admin}`)
+          .send({ rate_per_minute: 200 + i }),
         book(system.command!.app, client, { professional_id: pro.id, start_time: addMinutes(pro.window.start, 60 * i).toISOString(), duration_minutes: 60 }),
       ]);
       const statuses = (await Promise.all(writes)).map((r) => r.status);
-      expect(statuses.every((st) => st === 200 || st === 201), statuses.join()).to.equal(true);
+      expect(
+        statuses.every((st) => st === 200 || st === 201),
+        statuses.join(),
+      ).to.equal(true);
     } finally {
       await proxy.up();
     }

@@ -23,7 +23,11 @@ export interface SlotsAnswer {
  * The starts POST /bookings would accept now, from the read model. Not cached: the answer moves with
  * the clock (notice, horizon), and one document read by id is all it costs.
  */
-export async function professionalSlots(deps: QueryDeps, id: string, q: SlotsQuery): Promise<Result<SlotsAnswer, 'professional_not_found' | 'search_unavailable'>> {
+export async function professionalSlots(
+  deps: QueryDeps,
+  id: string,
+  q: SlotsQuery,
+): Promise<Result<SlotsAnswer, 'professional_not_found' | 'search_unavailable'>> {
   try {
     const doc = await timeElasticsearch(deps.metrics, 'get', () => getSlotsSource(deps.es, readModel(deps), id));
     if (!doc?.active) return fail('professional_not_found');

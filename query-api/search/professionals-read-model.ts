@@ -68,10 +68,7 @@ export async function searchProfessionalIndex(
   now: number,
 ): Promise<SearchHit[]> {
   const here = { lat: q.lat, lon: q.long };
-  const filter: estypes.QueryDslQueryContainer[] = [
-    { term: { active: true } },
-    { geo_distance: { distance: `${q.location_radius_km}km`, location: here } },
-  ];
+  const filter: estypes.QueryDslQueryContainer[] = [{ term: { active: true } }, { geo_distance: { distance: `${q.location_radius_km}km`, location: here } }];
   if (q.category !== undefined) filter.push({ term: { category: q.category } });
   if (q.rate_per_minute !== undefined) filter.push({ range: { rate_per_minute: { lte: q.rate_per_minute } } });
   if (q.travel_mode !== undefined) filter.push({ term: { travel_modes: q.travel_mode } });
@@ -86,8 +83,7 @@ export async function searchProfessionalIndex(
   }
   const byDistance: estypes.SortCombinations = { _geo_distance: { location: here, order: 'asc', unit: 'km', distance_type: 'arc' } };
   // With a travel mode, ETA is distance over one speed, so sorting by ETA is sorting by distance.
-  const sort: estypes.SortCombinations[] =
-    q.sort === 'rate' ? [{ rate_per_minute: 'asc' }, byDistance, { id: 'asc' }] : [byDistance, { id: 'asc' }];
+  const sort: estypes.SortCombinations[] = q.sort === 'rate' ? [{ rate_per_minute: 'asc' }, byDistance, { id: 'asc' }] : [byDistance, { id: 'asc' }];
 
   const response = await es.search<ResultSource>(
     {

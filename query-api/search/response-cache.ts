@@ -69,7 +69,11 @@ export function createResponseCache(opts: { redis?: Redis; ttlSeconds: number; n
   const unshared = { claim: async () => undefined, close: () => {} };
   if (ttlMs === 0) return { ...unshared, get: async () => ({ stamp: undefined }), set: async () => {} };
   if (!redis) {
-    const memory = new LRUCache<string, CachedBody>({ maxSize: MEMORY_MAX_BYTES, sizeCalculation: (e) => e.body.length + 64, ttl: Math.min(ttlMs, UNSHARED_TTL_MS) });
+    const memory = new LRUCache<string, CachedBody>({
+      maxSize: MEMORY_MAX_BYTES,
+      sizeCalculation: (e) => e.body.length + 64,
+      ttl: Math.min(ttlMs, UNSHARED_TTL_MS),
+    });
     return {
       ...unshared,
       get: async (key) => memory.get(key) ?? { stamp: undefined },

@@ -70,7 +70,9 @@ describe('search freshness through the cache', function () {
     expect((await detail()).headers['x-cache']).to.equal('HIT');
 
     const admin = await system.token('admin', 'admin-1');
-    expect((await request(system.command!.app).patch(`/professionals/${pro.id}`).set('Authorization', `Bearer ${admin}`).send({ rate_per_minute: 777 })).status).to.equal(200);
+    expect(
+      (await request(system.command!.app).patch(`/professionals/${pro.id}`).set('Authorization', `Bearer ${admin}`).send({ rate_per_minute: 777 })).status,
+    ).to.equal(200);
     await eventually(async () => (await detail()).body.rate_per_minute === 777, WELL_BEFORE_TTL_MS);
 
     const client = await system.token('client', uniqueId('client'));

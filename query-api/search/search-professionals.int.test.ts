@@ -65,7 +65,11 @@ const RATES = [100, 150, 200, 250, 300];
 const CENTER = { lat: 5.6037, long: -0.187 };
 const SPEEDS: Record<TravelMode, number> = { car: 40, motorbike: 35, bicycle: 15, walking: 5, transit: 25 };
 
-function generateProfessionals(rand: ReturnType<typeof prng>, base: number, count: number): { pros: Pro[]; bookings: Array<Span & { pro: string; status: string }> } {
+function generateProfessionals(
+  rand: ReturnType<typeof prng>,
+  base: number,
+  count: number,
+): { pros: Pro[]; bookings: Array<Span & { pro: string; status: string }> } {
   const pros: Pro[] = [];
   const bookings: Array<Span & { pro: string; status: string }> = [];
   for (let i = 0; i < count; i++) {
@@ -190,7 +194,13 @@ describe('GET /search/professionals', function () {
       await db.end();
     }
     const { deps } = system.indexer!;
-    await reindex({ pool: deps.pool, es: deps.es, alias: system.config.elasticsearch.alias, horizonDays: system.config.search.horizonDays, logger: createLogger({ name: 'test', level: 'silent' }) });
+    await reindex({
+      pool: deps.pool,
+      es: deps.es,
+      alias: system.config.elasticsearch.alias,
+      horizonDays: system.config.search.horizonDays,
+      logger: createLogger({ name: 'test', level: 'silent' }),
+    });
   });
   after(() => system.close());
 
@@ -245,12 +255,15 @@ describe('GET /search/professionals', function () {
       if (pros.some((p) => Math.abs(haversineM(q.lat, q.long, p.gridLat, p.gridLong) - q.location_radius_km * 1000) < 1)) continue;
       const rows = await walk(q);
       const context = `query ${JSON.stringify(q)}`;
-      expect(rows.map((r) => r.id), context).to.deep.equal(expected.map((e) => e.pro.id));
+      expect(
+        rows.map((r) => r.id),
+        context,
+      ).to.deep.equal(expected.map((e) => e.pro.id));
       rows.forEach((row, k) => {
         const { pro, distanceM } = expected[k]!;
         expect(Math.abs(row.distance_km * 1000 - distanceM), `${context} distance of ${pro.id}`).to.be.at.most(1);
         const speed = q.travel_mode ? SPEEDS[q.travel_mode] : Math.max(...pro.modes.map((m) => SPEEDS[m]));
-        const eta = ((distanceM / 1000) / speed) * 60;
+        const eta = (distanceM / 1000 / speed) * 60;
         if (Math.abs(eta - Math.round(eta)) > 1e-3) expect(row.eta_minutes, `${context} eta of ${pro.id}`).to.equal(Math.ceil(eta));
         expect(row).to.deep.include({
           name: pro.name,
@@ -275,7 +288,7 @@ describe('GET /search/professionals', function () {
     const all = oracle(pros, q, Date.now(), Date.now() + 60 * 24 * HOUR).map((e) => e.pro.id);
     const first = await get(q);
     const seen: string[] = first.body.data.map((r: { id: string }) => r.id);
-    for (let cursor = first.body.page.next_cursor; cursor; ) {
+    for (let cursor = first.body.page.next_cursor; cursor;) {
       const next = await get({ ...q, limit: 50, cursor });
       seen.push(...next.body.data.map((r: { id: string }) => r.id));
       cursor = next.body.page.next_cursor;
@@ -398,7 +411,13 @@ interface GeneratedPro {
   timeZone: string;
   weekly: Array<{ day: string; start: string; end: string }>;
   overrides: Map<string, Array<{ start: string; end: string }>>;
-  rules: { buffer_before_minutes: number; buffer_after_minutes: number; minimum_notice_minutes: number; booking_horizon_days: number; slot_step_minutes: number };
+  rules: {
+    buffer_before_minutes: number;
+    buffer_after_minutes: number;
+    minimum_notice_minutes: number;
+    booking_horizon_days: number;
+    slot_step_minutes: number;
+  };
   windows: Span[];
   /** live bookings' blocked ranges */
   blocked: Span[];
@@ -415,8 +434,12 @@ function instantOf(timeZone: string, date: Temporal.PlainDate, clock: string): n
 
 function availableSpans(p: GeneratedPro, from: number, to: number): Span[] {
   const spans: Span[] = [...p.windows];
-  let date = Temporal.Instant.fromEpochMilliseconds(from - 2 * DAY).toZonedDateTimeISO(p.timeZone).toPlainDate();
-  const last = Temporal.Instant.fromEpochMilliseconds(to + 2 * DAY).toZonedDateTimeISO(p.timeZone).toPlainDate();
+  let date = Temporal.Instant.fromEpochMilliseconds(from - 2 * DAY)
+    .toZonedDateTimeISO(p.timeZone)
+    .toPlainDate();
+  const last = Temporal.Instant.fromEpochMilliseconds(to + 2 * DAY)
+    .toZonedDateTimeISO(p.timeZone)
+    .toPlainDate();
   for (; Temporal.PlainDate.compare(date, last) <= 0; date = date.add({ days: 1 })) {
     const intervals = p.overrides.get(date.toString()) ?? p.weekly.filter((w) => w.day === DAYS[date.dayOfWeek - 1]);
     for (const i of intervals) spans.push({ start: instantOf(p.timeZone, date, i.start), end: instantOf(p.timeZone, date, i.end) });
@@ -467,7 +490,15 @@ describe('slots and search agree with booking on generated schedules (oracle)', 
       const category = `oracle-${i}-${rand.int(0, 999)}`;
       const id = uniqueId('oracle');
       const created = await as(request(app).post('/professionals')).send({
-        id, name: `Oracle ${i}`, category, rate_per_minute: 100, currency: 'GHS', lat: CENTER.lat, long: CENTER.long, travel_modes: ['car'], time_zone: timeZone,
+        id,
+        name: `Oracle ${i}`,
+        category,
+        rate_per_minute: 100,
+        currency: 'GHS',
+        lat: CENTER.lat,
+        long: CENTER.long,
+        travel_modes: ['car'],
+        time_zone: timeZone,
       });
       expect(created.status).to.equal(201);
       const weekly: GeneratedPro['weekly'] = [];
@@ -503,7 +534,10 @@ describe('slots and search agree with booking on generated schedules (oracle)', 
       if (rand.chance(0.6)) {
         const start = Math.ceil((around + rand.int(-30, 30) * 3_600_000) / (15 * MINUTE)) * 15 * MINUTE;
         const window = { start, end: start + rand.int(1, 8) * 3_600_000 };
-        const res = await as(request(app).post(`/professionals/${id}/availabilities`)).send({ start_time: new Date(window.start).toISOString(), end_time: new Date(window.end).toISOString() });
+        const res = await as(request(app).post(`/professionals/${id}/availabilities`)).send({
+          start_time: new Date(window.start).toISOString(),
+          end_time: new Date(window.end).toISOString(),
+        });
         if (res.status === 201) pro.windows.push(window);
       }
       // Bookings through the real path: try random starts until a few are held.
@@ -522,7 +556,13 @@ describe('slots and search agree with booking on generated schedules (oracle)', 
       pros.push(pro);
     }
     const { deps } = system.indexer!;
-    await reindex({ pool: deps.pool, es: deps.es, alias: system.config.elasticsearch.alias, horizonDays: system.config.search.horizonDays, logger: createLogger({ name: 'test', level: 'silent' }) });
+    await reindex({
+      pool: deps.pool,
+      es: deps.es,
+      alias: system.config.elasticsearch.alias,
+      horizonDays: system.config.search.horizonDays,
+      logger: createLogger({ name: 'test', level: 'silent' }),
+    });
   });
   after(() => system.close());
 
@@ -540,10 +580,16 @@ describe('slots and search agree with booking on generated schedules (oracle)', 
         expect(res.body).to.include({ professional_id: pro.id, time_zone: pro.timeZone, duration_minutes: minutes });
         const spans = availableSpans(pro, from, to + DAY);
         const expected: string[] = [];
-        for (let t = from; t < to; t += MINUTE) if (!nearClockBoundary(pro, t, now) && accepts(pro, spans, t, minutes, now)) expected.push(new Date(t).toISOString());
-        const listed = (res.body.slots as Array<{ start_time: string; end_time: string }>).filter((s) => !nearClockBoundary(pro, Date.parse(s.start_time), now));
+        for (let t = from; t < to; t += MINUTE)
+          if (!nearClockBoundary(pro, t, now) && accepts(pro, spans, t, minutes, now)) expected.push(new Date(t).toISOString());
+        const listed = (res.body.slots as Array<{ start_time: string; end_time: string }>).filter(
+          (s) => !nearClockBoundary(pro, Date.parse(s.start_time), now),
+        );
         for (const s of listed) expect(Date.parse(s.end_time) - Date.parse(s.start_time)).to.equal(minutes * MINUTE);
-        expect(listed.map((s) => s.start_time), `${pro.id} ${pro.timeZone} ${JSON.stringify({ weekly: pro.weekly, rules: pro.rules, overrides: [...pro.overrides], windows: pro.windows, blocked: pro.blocked })}`).to.deep.equal(expected);
+        expect(
+          listed.map((s) => s.start_time),
+          `${pro.id} ${pro.timeZone} ${JSON.stringify({ weekly: pro.weekly, rules: pro.rules, overrides: [...pro.overrides], windows: pro.windows, blocked: pro.blocked })}`,
+        ).to.deep.equal(expected);
         listedTotal += listed.length;
       }
     }
@@ -561,12 +607,22 @@ describe('slots and search agree with booking on generated schedules (oracle)', 
         const minutes = rand.pick([15, 30, 60, 120]);
         const res = await request(system.query!.url)
           .get('/search/professionals')
-          .query({ lat: CENTER.lat, long: CENTER.long, location_radius_km: 1, category: pro.category, start_time: new Date(start).toISOString(), duration_minutes: minutes });
+          .query({
+            lat: CENTER.lat,
+            long: CENTER.long,
+            location_radius_km: 1,
+            category: pro.category,
+            start_time: new Date(start).toISOString(),
+            duration_minutes: minutes,
+          });
         const now = Date.now();
         if (nearClockBoundary(pro, start, now)) continue;
         expect(res.status, JSON.stringify(res.body)).to.equal(200);
         const expected = accepts(pro, availableSpans(pro, start - DAY, start + DAY), start, minutes, now, false);
-        expect(res.body.data.map((r: { id: string }) => r.id), `${pro.id} ${new Date(start).toISOString()} ${minutes} min`).to.deep.equal(expected ? [pro.id] : []);
+        expect(
+          res.body.data.map((r: { id: string }) => r.id),
+          `${pro.id} ${new Date(start).toISOString()} ${minutes} min`,
+        ).to.deep.equal(expected ? [pro.id] : []);
         checked++;
         if (expected) found++;
       }
@@ -598,14 +654,18 @@ describe('slots and search agree with booking on generated schedules (oracle)', 
     }
 
     it('answers 404 professional_not_found for an unknown professional', async () => {
-      const res = await request(system.query!.url).get('/search/professionals/nobody/slots').query({ from, to: '2030-01-02T00:00:00Z', duration_minutes: '60' });
+      const res = await request(system.query!.url)
+        .get('/search/professionals/nobody/slots')
+        .query({ from, to: '2030-01-02T00:00:00Z', duration_minutes: '60' });
       expect(res.status).to.equal(404);
       expect(res.body.code).to.equal('professional_not_found');
     });
 
     it('answers 400 naming start_time for a search window beyond the search horizon', async () => {
       const start = new Date(Date.now() + (system.config.search.horizonDays + 1) * DAY).toISOString();
-      const res = await request(system.query!.url).get('/search/professionals').query({ ...CENTER, location_radius_km: 5, start_time: start, duration_minutes: 60 });
+      const res = await request(system.query!.url)
+        .get('/search/professionals')
+        .query({ ...CENTER, location_radius_km: 5, start_time: start, duration_minutes: 60 });
       expect(res.status).to.equal(400);
       expect(res.body.errors.map((e: { field: string }) => e.field)).to.deep.equal(['start_time']);
     });

@@ -4,7 +4,14 @@ import { fail, ok, type Result } from '../../shared/errors.ts';
 import type { QueryDeps } from '../deps.ts';
 import { timeElasticsearch } from '../metrics.ts';
 import type { CacheStatus } from './response-cache.ts';
-import { isElasticsearchUnavailable, publicProfile, readModel, searchProfessionalIndex, type PublicProfile, type SearchHit } from './professionals-read-model.ts';
+import {
+  isElasticsearchUnavailable,
+  publicProfile,
+  readModel,
+  searchProfessionalIndex,
+  type PublicProfile,
+  type SearchHit,
+} from './professionals-read-model.ts';
 import { cacheKey, encodeCursor, type SearchAfter, type SearchQuery } from './search-query.ts';
 
 export interface SearchResultRow extends PublicProfile {

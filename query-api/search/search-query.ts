@@ -52,8 +52,7 @@ export const searchQuerySchema = Joi.object<SearchQuery>({
     .pattern(/^[A-Za-z0-9_-]+$/)
     .messages({ 'string.pattern.base': 'cursor must be a next_cursor returned by this endpoint' })
     .description('Opaque `page.next_cursor` of the previous page'),
-})
-  .required();
+}).required();
 
 /**
  * Rules across parameters: those that only make sense together, and a time window that must end by
@@ -61,7 +60,8 @@ export const searchQuerySchema = Joi.object<SearchQuery>({
  * which cost as much again as the rest of the validation on this hot path.
  */
 export function crossFieldErrors(q: SearchQuery): FieldError[] {
-  if (q.start_time !== undefined && q.duration_minutes === undefined) return [{ field: 'duration_minutes', message: 'duration_minutes is required with start_time' }];
+  if (q.start_time !== undefined && q.duration_minutes === undefined)
+    return [{ field: 'duration_minutes', message: 'duration_minutes is required with start_time' }];
   if (q.duration_minutes !== undefined && q.start_time === undefined) return [{ field: 'start_time', message: 'start_time is required with duration_minutes' }];
   const endError = q.start_time && q.duration_minutes !== undefined ? intervalEndError('start_time', q.start_time, q.duration_minutes) : undefined;
   return endError ? [endError] : [];

@@ -16,11 +16,7 @@ import { signToken } from '../../shared/auth.ts';
 import { createPool, withTransaction, type Pool } from '../../shared/db/pool.ts';
 import { lockProfessional } from '../../shared/db/advisory-lock.ts';
 import { enqueue, QUEUES } from '../../shared/queue.ts';
-import {
-  findBookableProfessional,
-  findBookingByIdempotencyKey,
-  insertPendingBooking,
-} from '../../command-api/bookings/bookings.repository.ts';
+import { findBookableProfessional, findBookingByIdempotencyKey, insertPendingBooking } from '../../command-api/bookings/bookings.repository.ts';
 import { checkScheduleRules } from '../../command-api/bookings/create-booking.ts';
 import { markSearchStale } from '../../command-api/mark-search-stale.ts';
 import { slotSequence, type Dataset, type Slot } from './dataset.ts';
@@ -56,7 +52,14 @@ export async function benchBooking(system: BenchSystem, ds: Dataset, run: RunSet
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   const pool = createPool({ ...system.config.database, poolMax: run.connections }, 'bench-sql');
   // Sends jobs only: maintenance and cron stay with the apps' own pg-boss instances.
-  const boss = new PgBoss({ connectionString: system.config.database.connectionString, schema: system.config.queue.schema, supervise: false, schedule: false, migrate: false, max: 2 });
+  const boss = new PgBoss({
+    connectionString: system.config.database.connectionString,
+    schema: system.config.queue.schema,
+    supervise: false,
+    schedule: false,
+    migrate: false,
+    max: 2,
+  });
   boss.on('error', (err) => log(`bench pg-boss: ${err.message}`));
   await boss.start();
   try {
@@ -87,7 +90,9 @@ export async function benchBooking(system: BenchSystem, ds: Dataset, run: RunSet
 
     const contentionSlots = slotSequence(ds, BOOKING_DAYS.contention);
     const contention = await contend(system.urls.command_api, headers, contentionSlots());
-    log(`booking: ${CONTENTION_REQUESTS} concurrent requests for one slot: ${contention.created} created, ${contention.conflicts} conflicts, ${contention.server_errors} 5xx, p99 ${contention.p99_ms} ms`);
+    log(
+      `booking: ${CONTENTION_REQUESTS} concurrent requests for one slot: ${contention.created} created, ${contention.conflicts} conflicts, ${contention.server_errors} 5xx, p99 ${contention.p99_ms} ms`,
+    );
 
     const replay = { ...headers, 'idempotency-key': 'bench-replay' };
     const replayBody = bookingBody(contentionSlots());
@@ -100,7 +105,12 @@ export async function benchBooking(system: BenchSystem, ds: Dataset, run: RunSet
     }
     log('booking: idempotent replay (same key, same payload)');
     const replayRun = (seconds: number) =>
-      cannon({ url: system.urls.command_api, connections: run.connections, duration: seconds, requests: [{ method: 'POST', path: '/bookings', headers: replay, body: replayBody }] });
+      cannon({
+        url: system.urls.command_api,
+        connections: run.connections,
+        duration: seconds,
+        requests: [{ method: 'POST', path: '/bookings', headers: replay, body: replayBody }],
+      });
     await replayRun(run.warmupS);
     const idempotentReplay = summarize([await replayRun(run.durationS)]);
     log(`  ${describe(idempotentReplay)}`);

@@ -46,7 +46,12 @@ export async function benchMixedCache(system: BenchSystem, ds: Dataset, seconds:
     [queries[i], queries[j]] = [queries[j]!, queries[i]!];
   }
   const weights = queries.map((_, rank) => 1 / (rank + 1) ** ZIPF_S);
-  const cumulative = weights.map(((sum) => (w: number) => (sum += w))(0));
+  const cumulative = weights.map(
+    (
+      (sum) => (w: number) =>
+        (sum += w)
+    )(0),
+  );
   const total = cumulative[cumulative.length - 1]!;
   const pick = () => {
     const x = random() * total;

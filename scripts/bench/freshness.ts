@@ -91,7 +91,9 @@ export async function benchFreshness(system: BenchSystem, ds: Dataset, seconds: 
     background_bookings: background,
     poll_interval_ms: POLL_MS,
   };
-  log(`  ${result.samples} samples: p50 ${result.p50} ms, p95 ${result.p95} ms, p99 ${result.p99} ms, max ${result.max} ms; ${timeouts} timeouts; ${background} background bookings`);
+  log(
+    `  ${result.samples} samples: p50 ${result.p50} ms, p95 ${result.p95} ms, p99 ${result.p99} ms, max ${result.max} ms; ${timeouts} timeouts; ${background} background bookings`,
+  );
   return result;
 }
 

@@ -45,14 +45,25 @@ const DRAIN_TIMEOUT_MS = 300_000;
 export async function benchJobs(system: BenchSystem, ds: Dataset, burst: number, log: (msg: string) => void): Promise<JobsResults> {
   const pool = createPool({ ...system.config.database, poolMax: 2 }, 'bench-jobs');
   // Sends jobs only: maintenance and cron stay with the apps' own pg-boss instances.
-  const boss = new PgBoss({ connectionString: system.config.database.connectionString, schema: system.config.queue.schema, supervise: false, schedule: false, migrate: false, max: 2 });
+  const boss = new PgBoss({
+    connectionString: system.config.database.connectionString,
+    schema: system.config.queue.schema,
+    supervise: false,
+    schedule: false,
+    migrate: false,
+    max: 2,
+  });
   boss.on('error', (err) => log(`bench pg-boss: ${err.message}`));
   await boss.start();
   const schema = system.config.queue.schema;
   try {
     log(`jobs: a burst of ${burst} Stripe events (each confirms a hold)`);
-    const stripeEvents = await measureBurst(pool, schema, QUEUES.stripeEvent, await stripeEventBurst(pool, boss, slotSequence(ds, JOB_DAYS.stripeEvents), burst), (ids) =>
-      countDone(pool, `SELECT count(*)::int AS n FROM stripe_events WHERE id = ANY($1) AND processed_at IS NOT NULL`, ids),
+    const stripeEvents = await measureBurst(
+      pool,
+      schema,
+      QUEUES.stripeEvent,
+      await stripeEventBurst(pool, boss, slotSequence(ds, JOB_DAYS.stripeEvents), burst),
+      (ids) => countDone(pool, `SELECT count(*)::int AS n FROM stripe_events WHERE id = ANY($1) AND processed_at IS NOT NULL`, ids),
     );
     log(`  ${describeBurst(stripeEvents)}`);
     log(`jobs: a burst of ${burst} confirmation emails`);
@@ -90,7 +101,13 @@ async function stripeEventBurst(pool: Pool, boss: PgBoss, slots: () => Slot, n: 
   await withTransaction(pool, async (tx) => {
     for (const hold of holds) {
       const id = `evt_bench_${randomUUID()}`;
-      const intent = { id: hold.paymentIntentId, object: 'payment_intent', status: 'succeeded', amount_received: hold.priceAmount, metadata: { booking_id: hold.id } };
+      const intent = {
+        id: hold.paymentIntentId,
+        object: 'payment_intent',
+        status: 'succeeded',
+        amount_received: hold.priceAmount,
+        metadata: { booking_id: hold.id },
+      };
       await insertStripeEvent(tx, { id, type: 'payment_intent.succeeded', payload: { id, type: 'payment_intent.succeeded', data: { object: intent } } });
       const jobId = randomUUID();
       await enqueue(boss, tx, QUEUES.stripeEvent, { event_id: id }, { id: jobId });

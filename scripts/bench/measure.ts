@@ -47,8 +47,7 @@ export const round = (n: number, digits = 2): number => (Number.isFinite(n) ? Nu
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export const describe = (r: LoadResult) =>
-  `${r.rps} req/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms (${r.ok} ok, ${r.non_2xx} non-2xx, ${r.errors} errors)`;
+export const describe = (r: LoadResult) => `${r.rps} req/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms (${r.ok} ok, ${r.non_2xx} non-2xx, ${r.errors} errors)`;
 
 /** Several runs of one side as one result. */
 export function summarize(samples: readonly Sample[]): LoadResult {
@@ -77,7 +76,14 @@ export async function cannon(opts: autocannon.Options): Promise<Sample> {
       if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
     });
   });
-  return { latencies, requests: result.requests.total, non2xx: result.non2xx, serverErrors: result['5xx'], errors: result.errors + result.timeouts, durationS: result.duration };
+  return {
+    latencies,
+    requests: result.requests.total,
+    non2xx: result.non2xx,
+    serverErrors: result['5xx'],
+    errors: result.errors + result.timeouts,
+    durationS: result.duration,
+  };
 }
 
 /**

@@ -132,7 +132,8 @@ function markdown(r: Report): string {
   const run = (name: string, x: LoadResult) => `| ${name} | ${x.rps} | ${x.p50_ms} | ${x.p99_ms} | ${x.ok} | ${x.non_2xx} | ${x.errors} |`;
   const c = r.contention;
   const f = r.freshness_ms;
-  const memRow = (name: keyof typeof r.rss_mb) => `| ${name} | ${r.rss_idle_mb[name] ?? '–'} | ${r.rss_under_load_mb[name] ?? '–'} | ${r.rss_mb[name] ?? '–'} |`;
+  const memRow = (name: keyof typeof r.rss_mb) =>
+    `| ${name} | ${r.rss_idle_mb[name] ?? '–'} | ${r.rss_under_load_mb[name] ?? '–'} | ${r.rss_mb[name] ?? '–'} |`;
   return `# Benchmark results (${r.mode})
 
 Ran ${r.ran_at} on ${m.cpus} × ${m.cpu_model}, ${m.memory_gb} GB, ${m.os}; Node ${m.node}, Elasticsearch ${m.elasticsearch}, PostgreSQL ${m.postgres};

@@ -105,7 +105,9 @@ async function main(): Promise<number> {
     const jobs = await benchJobs(sys, dataset, mode.jobBurst, log);
     clearInterval(sampler);
     const cpu = cpuShares(cpuBefore, cpuSnapshot());
-    log(`CPU while measuring: machine ${cpu.machine_busy}, bench ${cpu.bench}, other processes ${cpu.other}, steal ${cpu.steal} (shares of ${os.cpus().length} CPUs)`);
+    log(
+      `CPU while measuring: machine ${cpu.machine_busy}, bench ${cpu.bench}, other processes ${cpu.other}, steal ${cpu.steal} (shares of ${os.cpus().length} CPUs)`,
+    );
 
     const report = buildReport({
       mode: modeName,

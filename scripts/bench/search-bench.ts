@@ -100,7 +100,11 @@ export async function benchSearch(system: BenchSystem, ds: Dataset, run: RunSett
   let slotsSeed = 0;
   const slotsPath = () => {
     const id = professionalId(slotsSeed++ % ds.professionals);
-    const q = new URLSearchParams({ from: new Date(ds.firstDay).toISOString(), to: new Date(ds.firstDay + 7 * 86_400_000).toISOString(), duration_minutes: '60' });
+    const q = new URLSearchParams({
+      from: new Date(ds.firstDay).toISOString(),
+      to: new Date(ds.firstDay + 7 * 86_400_000).toISOString(),
+      duration_minutes: '60',
+    });
     return `/search/professionals/${id}/slots?${q}`;
   };
   const slots = summarize([await load(system.urls.query_api, [{ method: 'GET', setupRequest: (req) => ({ ...req, path: slotsPath() }) }])(run.durationS)]);
@@ -148,7 +152,8 @@ async function captureElasticsearchRequest(system: BenchSystem, params: Record<s
   const runtime = await createRuntime(config, { logger: createLogger({ name: 'bench-capture', level: 'silent' }) });
   let captured: CapturedRequest | undefined;
   runtime.deps.es.diagnostic.on('request', (_err, result) => {
-    const p = result?.meta.request.params as { method: string; path: string; querystring?: string; body?: string; headers?: Record<string, string> } | undefined;
+    const p = result?.meta.request.params as
+      { method: string; path: string; querystring?: string; body?: string; headers?: Record<string, string> } | undefined;
     if (!p || captured) return;
     const headers = Object.fromEntries(Object.entries(p.headers ?? {}).filter(([name]) => !['content-length', 'user-agent'].includes(name.toLowerCase())));
     captured = { path: p.querystring ? `${p.path}?${p.querystring}` : p.path, headers, body: String(p.body ?? '') };
@@ -172,7 +177,9 @@ async function sanityCheck(system: BenchSystem, apiPath: string, es: CapturedReq
   const direct = await fetch(system.esUrl + es.path, { method: 'POST', headers: es.headers, body: esBody });
   const directJson = (await direct.json()) as { hits?: { hits?: unknown[] } };
   if (api.status !== 200 || direct.status !== 200) throw new Error(`search sanity check failed: query-api ${api.status}, Elasticsearch ${direct.status}`);
-  log(`search: ${apiJson.data?.length ?? 0} rows from query-api, ${directJson.hits?.hits?.length ?? 0} hits from Elasticsearch for the first query; ES request ${es.path}`);
+  log(
+    `search: ${apiJson.data?.length ?? 0} rows from query-api, ${directJson.hits?.hits?.length ?? 0} hits from Elasticsearch for the first query; ES request ${es.path}`,
+  );
 }
 
 async function cacheCounts(system: BenchSystem): Promise<Record<string, number>> {

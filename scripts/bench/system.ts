@@ -122,7 +122,13 @@ export async function startSystem(opts: { log: (msg: string) => void; appNodeFla
       async startApps() {
         await Promise.all(
           (Object.keys(APPS) as AppName[]).map((name) =>
-            launch(name, APPS[name], env, ports[name], opts.appNodeFlags.map((flag) => flag.replace('{name}', name))),
+            launch(
+              name,
+              APPS[name],
+              env,
+              ports[name],
+              opts.appNodeFlags.map((flag) => flag.replace('{name}', name)),
+            ),
           ),
         );
         log('command-api, query-api and indexer ready');
@@ -214,7 +220,12 @@ export interface CpuSnapshot {
  * much of the machine other work (or the hypervisor, as steal) took while the bench ran.
  */
 export function cpuSnapshot(): CpuSnapshot {
-  const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync('/proc/stat', 'utf8')
+    .split('\n')[0]!
+    .trim()
+    .split(/\s+/)
+    .slice(1, 9)
+    .map(Number);
   const parent = new Map<number, number>();
   const ticks = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {

@@ -81,10 +81,14 @@ describe('npm start --instances: a cluster of one app behind its port', function
     const primary = cluster!.pid!;
     const [victim, survivor] = instancesOf(primary);
     process.kill(victim!, 'SIGKILL');
-    await eventually(async () => {
-      const now = instancesOf(primary);
-      return now.length === 2 && !now.includes(victim!) && now.includes(survivor!);
-    }, 40_000, 200);
+    await eventually(
+      async () => {
+        const now = instancesOf(primary);
+        return now.length === 2 && !now.includes(victim!) && now.includes(survivor!);
+      },
+      40_000,
+      200,
+    );
     expect(said.join('\n')).to.match(/query-api #\d exited \(SIGKILL\); restarting in 0\.5 s \(restart 1\)/);
     expect(cluster!.restarts, 'the cluster itself kept running').to.equal(0);
 

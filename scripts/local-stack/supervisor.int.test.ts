@@ -12,7 +12,14 @@ function post(port: number, path: string, headers: Record<string, string>, body:
   return new Promise((resolve) => {
     const data = JSON.stringify(body);
     const req = http.request(
-      { host: '127.0.0.1', port, path, method: 'POST', agent: false, headers: { ...headers, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) } },
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'POST',
+        agent: false,
+        headers: { ...headers, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) },
+      },
       (res) => {
         let text = '';
         res.on('data', (c) => (text += c));
@@ -81,11 +88,16 @@ describe('the npm start supervisor', () => {
     const load = pros.map(async (pro) => {
       for (let slot = 0; slot < 16 && !outcomes.some((o) => o.error); slot++) {
         const start = addMinutes(pro.window.start, slot * 30).toISOString();
-        const outcome = await post(port, '/bookings', { Authorization: `Bearer ${token}`, 'Idempotency-Key': uniqueId('k') }, {
-          professional_id: pro.id,
-          start_time: start,
-          duration_minutes: 30,
-        });
+        const outcome = await post(
+          port,
+          '/bookings',
+          { Authorization: `Bearer ${token}`, 'Idempotency-Key': uniqueId('k') },
+          {
+            professional_id: pro.id,
+            start_time: start,
+            duration_minutes: 30,
+          },
+        );
         outcomes.push(outcome);
         if (outcomes.filter((o) => o.status === 201).length === 6) stopping ??= child!.stop();
       }
@@ -100,7 +112,10 @@ describe('the npm start supervisor', () => {
       if (o.error) expect(o.error).to.be.oneOf(['ECONNREFUSED', 'ECONNRESET']);
       else expect(o.status).to.equal(201);
     }
-    expect(outcomes.some((o) => o.error), 'the load outlived the process').to.equal(true);
+    expect(
+      outcomes.some((o) => o.error),
+      'the load outlived the process',
+    ).to.equal(true);
     // Every request the process read was answered: no booking exists that its client never heard of.
     const stored = (await db.query(`SELECT id FROM bookings WHERE client_id = $1`, [client])).rows.map((r) => r.id);
     expect(stored.sort()).to.deep.equal(created.sort());

@@ -148,9 +148,7 @@ describe('Stripe stand-in', function () {
       const missingCurrency = await rejection(stripe.paymentIntents.create({ amount: 100 } as Stripe.PaymentIntentCreateParams));
       expect(missingCurrency.statusCode).to.equal(400);
       expect(missingCurrency).to.include({ code: 'parameter_missing', param: 'currency' });
-      const unknown = await rejection(
-        stripe.paymentIntents.create({ amount: 100, currency: 'usd', colour: 'red' } as Stripe.PaymentIntentCreateParams),
-      );
+      const unknown = await rejection(stripe.paymentIntents.create({ amount: 100, currency: 'usd', colour: 'red' } as Stripe.PaymentIntentCreateParams));
       expect(unknown).to.include({ code: 'parameter_unknown', param: 'colour' });
     });
 
@@ -202,9 +200,7 @@ describe('Stripe stand-in', function () {
       const canceled = await stripe.paymentIntents.cancel(pi.id, { cancellation_reason: 'abandoned' });
       expect(canceled).to.include({ status: 'canceled', cancellation_reason: 'abandoned' });
       await standIn.idle();
-      expect(receiver.events.map((e) => `${e.type}:${(e.data.object as { id: string }).id}`)).to.deep.equal([
-        `payment_intent.canceled:${pi.id}`,
-      ]);
+      expect(receiver.events.map((e) => `${e.type}:${(e.data.object as { id: string }).id}`)).to.deep.equal([`payment_intent.canceled:${pi.id}`]);
     });
 
     it('refuses to cancel a succeeded PaymentIntent with payment_intent_unexpected_state', async () => {
@@ -320,7 +316,12 @@ describe('Stripe stand-in', function () {
       const retrying = client(standIn, { maxNetworkRetries: 2 });
       const pi = await retrying.paymentIntents.create({ amount: 100, currency: 'usd' }, { idempotencyKey: 'retry-me' });
       expect(pi.status).to.equal('requires_payment_method');
-      expect(standIn.calls().filter((c) => c.idempotencyKey === 'retry-me').map((c) => c.status)).to.deep.equal([500, 200]);
+      expect(
+        standIn
+          .calls()
+          .filter((c) => c.idempotencyKey === 'retry-me')
+          .map((c) => c.status),
+      ).to.deep.equal([500, 200]);
     });
 
     it('drops the connection while down and recovers when the fault is cleared', async () => {

@@ -42,13 +42,7 @@ import Stripe from 'stripe';
 export type Metadata = Record<string, string>;
 
 export type PaymentIntentStatus =
-  | 'requires_payment_method'
-  | 'requires_confirmation'
-  | 'requires_action'
-  | 'processing'
-  | 'requires_capture'
-  | 'canceled'
-  | 'succeeded';
+  'requires_payment_method' | 'requires_confirmation' | 'requires_action' | 'processing' | 'requires_capture' | 'canceled' | 'succeeded';
 
 export interface LastPaymentError {
   type: 'card_error';
@@ -261,9 +255,7 @@ export interface StripeStandInOptions {
 
 /** Signs a webhook payload with the stripe library's own helper (`t=…,v1=…`). */
 export function signPayload(payload: string, secret: string, timestamp?: number): string {
-  return Stripe.webhooks.generateTestHeaderString(
-    timestamp === undefined ? { payload, secret } : { payload, secret, timestamp },
-  );
+  return Stripe.webhooks.generateTestHeaderString(timestamp === undefined ? { payload, secret } : { payload, secret, timestamp });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -428,13 +420,7 @@ function expandList(params: Record<string, unknown>): string[] {
   return list.map((x) => String(x));
 }
 
-const CANCELABLE: readonly PaymentIntentStatus[] = [
-  'requires_payment_method',
-  'requires_capture',
-  'requires_confirmation',
-  'requires_action',
-  'processing',
-];
+const CANCELABLE: readonly PaymentIntentStatus[] = ['requires_payment_method', 'requires_capture', 'requires_confirmation', 'requires_action', 'processing'];
 
 const DECLINING_PAYMENT_METHODS = new Set(['pm_card_chargeDeclined', 'pm_card_visa_chargeDeclined']);
 
@@ -690,11 +676,31 @@ export async function startStripeStandIn(opts: StripeStandInOptions): Promise<St
   // --- API handlers ----------------------------------------------------------------------------
 
   const PI_CREATE_PARAMS = [
-    'amount', 'currency', 'metadata', 'automatic_payment_methods', 'description', 'customer',
-    'receipt_email', 'payment_method_types', 'capture_method', 'confirm', 'payment_method',
-    'statement_descriptor', 'statement_descriptor_suffix', 'setup_future_usage', 'expand',
-    'on_behalf_of', 'transfer_data', 'transfer_group', 'application_fee_amount', 'shipping',
-    'return_url', 'confirmation_method', 'off_session', 'payment_method_options', 'error_on_requires_action',
+    'amount',
+    'currency',
+    'metadata',
+    'automatic_payment_methods',
+    'description',
+    'customer',
+    'receipt_email',
+    'payment_method_types',
+    'capture_method',
+    'confirm',
+    'payment_method',
+    'statement_descriptor',
+    'statement_descriptor_suffix',
+    'setup_future_usage',
+    'expand',
+    'on_behalf_of',
+    'transfer_data',
+    'transfer_group',
+    'application_fee_amount',
+    'shipping',
+    'return_url',
+    'confirmation_method',
+    'off_session',
+    'payment_method_options',
+    'error_on_requires_action',
   ] as const;
 
   function validateAmount(params: Record<string, unknown>, required: boolean): number | undefined {
@@ -721,7 +727,7 @@ export async function startStripeStandIn(opts: StripeStandInOptions): Promise<St
   function confirmWith(pi: PaymentIntent, paymentMethod: string | undefined, req: Req): void {
     if (!paymentMethod && !pi.payment_method) {
       throw invalid(
-        'You cannot confirm this PaymentIntent because it\'s missing a payment method. Update it with a payment_method or pass one when confirming.',
+        "You cannot confirm this PaymentIntent because it's missing a payment method. Update it with a payment_method or pass one when confirming.",
         'payment_method',
         'payment_intent_unexpected_state',
       );
@@ -809,10 +815,24 @@ export async function startStripeStandIn(opts: StripeStandInOptions): Promise<St
   }
 
   function updatePaymentIntent(id: string, params: Record<string, unknown>): Handled {
-    checkKnown(params, ['amount', 'currency', 'metadata', 'description', 'receipt_email', 'payment_method', 'customer', 'expand', 'statement_descriptor', 'statement_descriptor_suffix', 'setup_future_usage']);
+    checkKnown(params, [
+      'amount',
+      'currency',
+      'metadata',
+      'description',
+      'receipt_email',
+      'payment_method',
+      'customer',
+      'expand',
+      'statement_descriptor',
+      'statement_descriptor_suffix',
+      'setup_future_usage',
+    ]);
     const pi = getIntent(id);
-    if ((params.amount !== undefined || params.currency !== undefined || params.payment_method !== undefined) &&
-        (pi.status === 'succeeded' || pi.status === 'canceled' || pi.status === 'processing')) {
+    if (
+      (params.amount !== undefined || params.currency !== undefined || params.payment_method !== undefined) &&
+      (pi.status === 'succeeded' || pi.status === 'canceled' || pi.status === 'processing')
+    ) {
       throw new ApiError(400, {
         type: 'invalid_request_error',
         code: 'payment_intent_unexpected_state',
@@ -838,7 +858,16 @@ export async function startStripeStandIn(opts: StripeStandInOptions): Promise<St
   }
 
   function confirmPaymentIntent(id: string, params: Record<string, unknown>, req: Req): Handled {
-    checkKnown(params, ['payment_method', 'return_url', 'expand', 'receipt_email', 'setup_future_usage', 'off_session', 'payment_method_options', 'error_on_requires_action']);
+    checkKnown(params, [
+      'payment_method',
+      'return_url',
+      'expand',
+      'receipt_email',
+      'setup_future_usage',
+      'off_session',
+      'payment_method_options',
+      'error_on_requires_action',
+    ]);
     const pi = getIntent(id);
     if (pi.status === 'succeeded' || pi.status === 'canceled') {
       throw new ApiError(400, {
@@ -875,10 +904,21 @@ export async function startStripeStandIn(opts: StripeStandInOptions): Promise<St
   }
 
   function createRefund(params: Record<string, unknown>, req: Req): Handled {
-    checkKnown(params, ['payment_intent', 'charge', 'amount', 'reason', 'metadata', 'expand', 'instructions_email', 'refund_application_fee', 'reverse_transfer']);
+    checkKnown(params, [
+      'payment_intent',
+      'charge',
+      'amount',
+      'reason',
+      'metadata',
+      'expand',
+      'instructions_email',
+      'refund_application_fee',
+      'reverse_transfer',
+    ]);
     const piId = str(params, 'payment_intent');
     const chId = str(params, 'charge');
-    if (!piId && !chId) throw invalid('One of the following params should be provided for this request: payment_intent or charge.', 'payment_intent', 'parameter_missing');
+    if (!piId && !chId)
+      throw invalid('One of the following params should be provided for this request: payment_intent or charge.', 'payment_intent', 'parameter_missing');
     const reason = enumOf(params, 'reason', ['duplicate', 'fraudulent', 'requested_by_customer'] as const);
     const metadata = mergeMetadata({}, params.metadata);
     const amountParam = int(params, 'amount');
@@ -952,7 +992,10 @@ export async function startStripeStandIn(opts: StripeStandInOptions): Promise<St
   }
 
   function route(method: string, path: string, params: Record<string, unknown>, req: Req): Handled {
-    const parts = path.split('/').filter(Boolean).map((p) => decodeURIComponent(p));
+    const parts = path
+      .split('/')
+      .filter(Boolean)
+      .map((p) => decodeURIComponent(p));
     const [v1, resource, id, action] = parts;
     if (v1 === 'v1' && parts.length <= 4) {
       if (resource === 'payment_intents') {
@@ -1030,7 +1073,7 @@ export async function startStripeStandIn(opts: StripeStandInOptions): Promise<St
     if (!key) {
       return {
         error:
-          'You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. \'Authorization: Bearer YOUR_SECRET_KEY\'). See https://stripe.com/docs/api#authentication for details, or we can help at https://support.stripe.com/.',
+          "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See https://stripe.com/docs/api#authentication for details, or we can help at https://support.stripe.com/.",
       };
     }
     const ok = opts.apiKeys ? opts.apiKeys.includes(key) : /^(sk|rk)_test_[A-Za-z0-9_]+$/.test(key);
@@ -1190,23 +1233,34 @@ export async function startStripeStandIn(opts: StripeStandInOptions): Promise<St
       body = raw.trim().startsWith('{') ? (JSON.parse(raw) as Record<string, unknown>) : parseStripeForm(raw);
     }
     const json = (status: number, v: unknown): void => send(res, status, JSON.stringify(v, null, 2));
-    const parts = url.pathname.split('/').filter(Boolean).map((p) => decodeURIComponent(p));
+    const parts = url.pathname
+      .split('/')
+      .filter(Boolean)
+      .map((p) => decodeURIComponent(p));
     const [, resource, id, action] = parts;
     const flag = (v: unknown): boolean | undefined => (v === undefined ? undefined : v === true || v === 'true');
     try {
       if (resource === 'payment_intents' && id) {
         if (method === 'GET' && !action) {
           const pi = intents.get(id);
-          return pi ? json(200, pi) : json(404, { error: { type: 'invalid_request_error', code: 'resource_missing', message: `No such payment_intent: '${id}'` } });
+          return pi
+            ? json(200, pi)
+            : json(404, { error: { type: 'invalid_request_error', code: 'resource_missing', message: `No such payment_intent: '${id}'` } });
         }
         if (method === 'POST' && action === 'succeed') {
           const deliverFlag = flag(body.deliver);
           const force = flag(body.force);
-          return json(200, await api.succeed(id, { ...(deliverFlag !== undefined ? { deliver: deliverFlag } : {}), ...(force !== undefined ? { force } : {}) }));
+          return json(
+            200,
+            await api.succeed(id, { ...(deliverFlag !== undefined ? { deliver: deliverFlag } : {}), ...(force !== undefined ? { force } : {}) }),
+          );
         }
         if (method === 'POST' && action === 'fail') {
           const deliverFlag = flag(body.deliver);
-          return json(200, await api.fail(id, typeof body.message === 'string' ? body.message : undefined, deliverFlag !== undefined ? { deliver: deliverFlag } : {}));
+          return json(
+            200,
+            await api.fail(id, typeof body.message === 'string' ? body.message : undefined, deliverFlag !== undefined ? { deliver: deliverFlag } : {}),
+          );
         }
       }
       if (resource === 'fault' && method === 'POST') {

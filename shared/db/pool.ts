@@ -22,9 +22,7 @@ export interface PoolOptions {
 }
 
 export function createPool(config: DatabaseConfig, applicationName: string, opts: PoolOptions = {}): Pool {
-  const ssl = config.ssl
-    ? { rejectUnauthorized: config.ssl.rejectUnauthorized, ...(config.ssl.ca ? { ca: readFileSync(config.ssl.ca, 'utf8') } : {}) }
-    : false;
+  const ssl = config.ssl ? { rejectUnauthorized: config.ssl.rejectUnauthorized, ...(config.ssl.ca ? { ca: readFileSync(config.ssl.ca, 'utf8') } : {}) } : false;
   const pool = new pg.Pool({
     connectionString: config.connectionString,
     ssl,
@@ -55,11 +53,7 @@ export function createPool(config: DatabaseConfig, applicationName: string, opts
  * Runs fn in one transaction. 'snapshot' is REPEATABLE READ, READ ONLY: everything fn reads comes
  * from one consistent state of the database.
  */
-export async function withTransaction<T>(
-  pool: Pool,
-  fn: (client: PoolClient) => Promise<T>,
-  mode: 'read-write' | 'snapshot' = 'read-write',
-): Promise<T> {
+export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>, mode: 'read-write' | 'snapshot' = 'read-write'): Promise<T> {
   const client = await pool.connect();
   try {
     await client.query(mode === 'snapshot' ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN');

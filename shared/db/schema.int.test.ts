@@ -109,7 +109,7 @@ describe('blocked-range migration', () => {
     expect(err).to.have.property('constraint', 'bookings_no_double_booking');
   });
 
-  it('moves a booking\'s blocked range with its times, keeping the buffers it was booked with', async () => {
+  it("moves a booking's blocked range with its times, keeping the buffers it was booked with", async () => {
     await client.query(
       `INSERT INTO bookings (id, professional_id, client_id, start_time, end_time, blocked_start, blocked_end, status, price_amount, currency, hold_expires_at, idempotency_key)
        VALUES ('00000000-0000-4000-8000-0000000000a3', 'p1', 'c3', '2030-02-01T11:00Z', '2030-02-01T12:00Z', '2030-02-01T10:50Z', '2030-02-01T12:30Z', 'pending', 100, 'GHS', now(), 'k3')`,

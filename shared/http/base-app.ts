@@ -30,7 +30,10 @@ export interface BaseAppOptions {
 export function createBaseApp(opts: BaseAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', (opts.trustProxy ?? 'loopback').split(',').map((s) => s.trim()));
+  app.set(
+    'trust proxy',
+    (opts.trustProxy ?? 'loopback').split(',').map((s) => s.trim()),
+  );
   app.set('query parser', 'simple');
   app.use(
     pinoHttp({

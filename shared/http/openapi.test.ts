@@ -34,7 +34,9 @@ describe('OpenAPI schemas from joi', () => {
     registry.add('Order', Joi.object({ price }), 'output');
     expect(registry.all().Order!.properties).to.deep.equal({ price: { $ref: '#/components/schemas/Price' } });
     expect(registry.all()).to.have.property('Price');
-    expect(() => registry.add('Other', Joi.object({ price: Joi.object({ amount: Joi.string() }).id('Price') }), 'output')).to.throw(/two different schemas named Price/);
+    expect(() => registry.add('Other', Joi.object({ price: Joi.object({ amount: Joi.string() }).id('Price') }), 'output')).to.throw(
+      /two different schemas named Price/,
+    );
   });
 
   it('turns a joi object into parameters, required as joi says', () => {

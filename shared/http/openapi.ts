@@ -68,7 +68,10 @@ export class SchemaRegistry {
   add(name: string, joi: BaseJoi.Schema, direction: Direction, example?: unknown): { $ref: string } {
     const { schema, components } = toJsonSchema(joi, direction);
     for (const [key, value] of Object.entries(components)) this.put(key, value);
-    this.put(name, schema.$ref ? this.schemas[String(schema.$ref).split('/').pop()!]! : { ...schema, ...(example === undefined ? {} : { examples: [example] }) });
+    this.put(
+      name,
+      schema.$ref ? this.schemas[String(schema.$ref).split('/').pop()!]! : { ...schema, ...(example === undefined ? {} : { examples: [example] }) },
+    );
     return SchemaRegistry.ref(name);
   }
 

@@ -116,13 +116,7 @@ export class SharedWindowStore implements Store {
 }
 
 /** Per-client limits with the standard RateLimit headers; counters shared through Redis when there is one. */
-export function createRateLimiter(opts: {
-  name: string;
-  perMinute: number;
-  logger: Logger;
-  redis?: Redis;
-  key?: (req: Request) => string;
-}): RequestHandler {
+export function createRateLimiter(opts: { name: string; perMinute: number; logger: Logger; redis?: Redis; key?: (req: Request) => string }): RequestHandler {
   return rateLimit({
     windowMs: 60_000,
     limit: opts.perMinute,

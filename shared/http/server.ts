@@ -12,9 +12,7 @@ export interface ListenOptions {
 
 /** Listens over HTTP, or HTTPS when a certificate is configured; a port in use is a clear error. */
 export function listen(app: Express, opts: ListenOptions, logger: Logger, name: string): Promise<http.Server> {
-  const server = opts.tls
-    ? https.createServer({ cert: readFileSync(opts.tls.certFile), key: readFileSync(opts.tls.keyFile) }, app)
-    : http.createServer(app);
+  const server = opts.tls ? https.createServer({ cert: readFileSync(opts.tls.certFile), key: readFileSync(opts.tls.keyFile) }, app) : http.createServer(app);
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   return new Promise((resolve, reject) => {
@@ -70,13 +68,7 @@ export function onShutdown(logger: Logger, close: () => Promise<void>): void {
 }
 
 /** Listens, and on SIGTERM/SIGINT stops taking requests before closing what the process holds. */
-export async function serve(
-  app: Express,
-  opts: ListenOptions,
-  logger: Logger,
-  name: string,
-  close: () => Promise<void>,
-): Promise<http.Server> {
+export async function serve(app: Express, opts: ListenOptions, logger: Logger, name: string, close: () => Promise<void>): Promise<http.Server> {
   const server = await listen(app, opts, logger, name);
   onShutdown(logger, async () => {
     await closeServer(server);

@@ -6,13 +6,19 @@ import { DEFAULT_RULES, emptyWeek, slotStarts, type Schedule } from './schedule.
 describe('document availability', () => {
   const now = Date.parse('2027-03-25T12:00:00Z');
   const weekly = emptyWeek();
-  weekly[0] = [{ start: 540, end: 720 }, { start: 780, end: 1020 }];
+  weekly[0] = [
+    { start: 540, end: 720 },
+    { start: 780, end: 1020 },
+  ];
   weekly[6] = [{ start: 0, end: 1440 }];
   const schedule: Schedule = {
     timeZone: 'Europe/London',
     rules: { ...DEFAULT_RULES, bufferBeforeMinutes: 10, bufferAfterMinutes: 20, minimumNoticeMinutes: 90, bookingHorizonDays: 30, slotStepMinutes: 15 },
     weekly,
-    overrides: new Map([['2027-03-29', [{ start: 600, end: 660 }]], ['2027-03-30', []]]),
+    overrides: new Map([
+      ['2027-03-29', [{ start: 600, end: 660 }]],
+      ['2027-03-30', []],
+    ]),
   };
   const windows = [
     { start: now - DAY_MS, end: now - DAY_MS + 3_600_000 }, // ended: dropped
@@ -28,8 +34,15 @@ describe('document availability', () => {
     const doc = toDocumentAvailability(schedule, windows, blocked, now);
     expect(doc).to.deep.equal({
       rules: [10, 20, 90, 30, 15],
-      weekly: [[1, 540, 720], [1, 780, 1020], [7, 0, 1440]],
-      overrides: [['2027-03-29', [[600, 660]]], ['2027-03-30', []]],
+      weekly: [
+        [1, 540, 720],
+        [1, 780, 1020],
+        [7, 0, 1440],
+      ],
+      overrides: [
+        ['2027-03-29', [[600, 660]]],
+        ['2027-03-30', []],
+      ],
       windows: [[windows[1]!.start, windows[1]!.end]],
       blocked: [[blocked[1]!.start, blocked[1]!.end]],
     });

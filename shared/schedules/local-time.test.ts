@@ -86,7 +86,12 @@ describe('local time', () => {
   });
 
   describe('HH:MM clock times', () => {
-    const valid: Array<[string, number]> = [['00:00', 0], ['09:05', 545], ['23:59', 1439], ['24:00', 1440]];
+    const valid: Array<[string, number]> = [
+      ['00:00', 0],
+      ['09:05', 545],
+      ['23:59', 1439],
+      ['24:00', 1440],
+    ];
     for (const [text, minutes] of valid) {
       it(`reads ${text} as ${minutes}`, () => {
         expect(parseClock(text)).to.equal(minutes);

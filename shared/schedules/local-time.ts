@@ -126,7 +126,7 @@ export function localDate(day: number): string {
 
 /** ISO weekday of a local day: 1 = Monday … 7 = Sunday (1970-01-01 was a Thursday). */
 export function isoWeekday(day: number): number {
-  return (((day + 3) % 7) + 7) % 7 + 1;
+  return ((((day + 3) % 7) + 7) % 7) + 1;
 }
 
 /** Minutes of the day of `HH:MM` (00:00–24:00). */
@@ -135,7 +135,6 @@ export function parseClock(value: string): number | undefined {
   if (!m) return undefined;
   return Number(m[1] ?? m[3]) * 60 + Number(m[2] ?? m[4]);
 }
-
 
 /** Minute of the local day of an instant, or undefined when its local time has seconds. */
 export function localMinuteOfDay(zone: ZoneOffsets, instant: number): number | undefined {

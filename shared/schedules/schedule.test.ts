@@ -18,23 +18,31 @@ const iv = (start: string, end: string): Interval => ({ start: at(start), end: a
 const local = (start: string, end: string): LocalInterval => ({ start: parseClock(start)!, end: parseClock(end)! });
 const show = (ranges: Interval[]) => ranges.map((r) => `${new Date(r.start).toISOString()}/${new Date(r.end).toISOString()}`);
 
-function schedule(timeZone: string, days: Record<number, LocalInterval[]>, rules: Partial<BookingRules> = {}, overrides: Record<string, LocalInterval[]> = {}): Schedule {
+function schedule(
+  timeZone: string,
+  days: Record<number, LocalInterval[]>,
+  rules: Partial<BookingRules> = {},
+  overrides: Record<string, LocalInterval[]> = {},
+): Schedule {
   const weekly = emptyWeek();
   for (const [day, intervals] of Object.entries(days)) weekly[Number(day)] = intervals;
   return { timeZone, rules: { ...DEFAULT_RULES, ...rules }, weekly, overrides: new Map(Object.entries(overrides)) };
 }
 
-const weekdays9to17 = { 0: [local('09:00', '17:00')], 1: [local('09:00', '17:00')], 2: [local('09:00', '17:00')], 3: [local('09:00', '17:00')], 4: [local('09:00', '17:00')] };
+const weekdays9to17 = {
+  0: [local('09:00', '17:00')],
+  1: [local('09:00', '17:00')],
+  2: [local('09:00', '17:00')],
+  3: [local('09:00', '17:00')],
+  4: [local('09:00', '17:00')],
+};
 
 describe('schedule', () => {
   describe('available time', () => {
     it('follows the wall clock across the spring change: 9–17 London is 09:00Z on Friday and 08:00Z on Monday', () => {
       const s = schedule('Europe/London', weekdays9to17);
       const ranges = availableTime(s, [], at('2027-03-26T00:00:00Z'), at('2027-03-30T00:00:00Z'));
-      expect(show(ranges)).to.deep.equal([
-        '2027-03-26T09:00:00.000Z/2027-03-26T17:00:00.000Z',
-        '2027-03-29T08:00:00.000Z/2027-03-29T16:00:00.000Z',
-      ]);
+      expect(show(ranges)).to.deep.equal(['2027-03-26T09:00:00.000Z/2027-03-26T17:00:00.000Z', '2027-03-29T08:00:00.000Z/2027-03-29T16:00:00.000Z']);
     });
 
     it('shortens an interval that spans the gap, and lengthens one that spans the repeated hour', () => {
@@ -68,10 +76,7 @@ describe('schedule', () => {
       const s = schedule('UTC', { 0: [local('09:00', '17:00')] }, { bufferBeforeMinutes: 15, bufferAfterMinutes: 30 });
       const blocked = [iv('2027-06-07T11:45:00Z', '2027-06-07T13:30:00Z')]; // a booking 12:00–13:00 with the same buffers
       const free = freeTime(s, [], blocked, at('2027-06-07T00:00:00Z'), at('2027-06-08T00:00:00Z'));
-      expect(show(free)).to.deep.equal([
-        '2027-06-07T09:00:00.000Z/2027-06-07T11:15:00.000Z',
-        '2027-06-07T13:45:00.000Z/2027-06-07T17:00:00.000Z',
-      ]);
+      expect(show(free)).to.deep.equal(['2027-06-07T09:00:00.000Z/2027-06-07T11:15:00.000Z', '2027-06-07T13:45:00.000Z/2027-06-07T17:00:00.000Z']);
     });
   });
 
@@ -131,13 +136,20 @@ describe('schedule', () => {
     describe('agree with the booking rules on random schedules (oracle: every minute checked)', () => {
       const zones = ['Europe/London', 'America/New_York', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'Africa/Accra'];
       let seed = 12345;
-      const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-      const pick = <T,>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
+      const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+      const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
       const quarter = () => Math.floor(random() * 96) * 15;
       for (let round = 0; round < 12; round++) {
         const zone = zones[round % zones.length]!;
         // around a 2027 transition of the zone (or any date for zones without one)
-        const around = pick(['2027-03-13T12:00:00Z', '2027-03-27T12:00:00Z', '2027-04-03T00:00:00Z', '2027-10-02T00:00:00Z', '2027-10-30T12:00:00Z', '2027-11-06T12:00:00Z']);
+        const around = pick([
+          '2027-03-13T12:00:00Z',
+          '2027-03-27T12:00:00Z',
+          '2027-04-03T00:00:00Z',
+          '2027-10-02T00:00:00Z',
+          '2027-10-30T12:00:00Z',
+          '2027-11-06T12:00:00Z',
+        ]);
         it(`round ${round}: ${zone} around ${around}`, () => {
           const weekly = emptyWeek();
           for (let d = 0; d < 7; d++) {

@@ -65,13 +65,75 @@ describe('search cache tags', () => {
 
   describe('differingTime', () => {
     const cases: Array<[string, Array<[number, number]>, Array<[number, number]>, Array<[number, number]>]> = [
-      ['nothing for equal sets', [[0, 10], [20, 30]], [[0, 10], [20, 30]], []],
-      ['the part cut out of a range', [[0, 10]], [[0, 4], [6, 10]], [[4, 6]]],
-      ['the part added to a range, merged with its neighbours', [[0, 4], [6, 10]], [[0, 10]], [[4, 6]]],
-      ['a whole range removed', [[0, 4], [6, 10]], [[0, 4]], [[6, 10]]],
-      ['both directions at once', [[0, 4]], [[2, 8]], [[0, 2], [4, 8]]],
-      ['everything against nothing', [], [[1, 3], [5, 7]], [[1, 3], [5, 7]]],
-      ['adjacent ranges as one span', [[0, 5], [5, 10]], [[0, 10]], []],
+      [
+        'nothing for equal sets',
+        [
+          [0, 10],
+          [20, 30],
+        ],
+        [
+          [0, 10],
+          [20, 30],
+        ],
+        [],
+      ],
+      [
+        'the part cut out of a range',
+        [[0, 10]],
+        [
+          [0, 4],
+          [6, 10],
+        ],
+        [[4, 6]],
+      ],
+      [
+        'the part added to a range, merged with its neighbours',
+        [
+          [0, 4],
+          [6, 10],
+        ],
+        [[0, 10]],
+        [[4, 6]],
+      ],
+      [
+        'a whole range removed',
+        [
+          [0, 4],
+          [6, 10],
+        ],
+        [[0, 4]],
+        [[6, 10]],
+      ],
+      [
+        'both directions at once',
+        [[0, 4]],
+        [[2, 8]],
+        [
+          [0, 2],
+          [4, 8],
+        ],
+      ],
+      [
+        'everything against nothing',
+        [],
+        [
+          [1, 3],
+          [5, 7],
+        ],
+        [
+          [1, 3],
+          [5, 7],
+        ],
+      ],
+      [
+        'adjacent ranges as one span',
+        [
+          [0, 5],
+          [5, 10],
+        ],
+        [[0, 10]],
+        [],
+      ],
     ];
     for (const [name, a, b, expected] of cases) it(`gives ${name}`, () => expect(differingTime(a, b)).to.deep.equal(expected));
   });
@@ -156,7 +218,10 @@ describe('search cache tags', () => {
       const recategorised = changeTags('pro1', view(), view({ category: 'car mechanic' }), now);
       expect(overlap(recategorised, searchTags({ ...query, category: 'car mechanic' }))).to.equal(true);
       expect(overlap(recategorised, searchTags({ ...query, category: 'plumber' }))).to.equal(true);
-      expect(recategorised.every((t) => !t.includes(' ')), 'no spaces: tags travel space-separated').to.equal(true);
+      expect(
+        recategorised.every((t) => !t.includes(' ')),
+        'no spaces: tags travel space-separated',
+      ).to.equal(true);
     });
 
     it('touches the cells of both the old and the new location when a professional moves', () => {
@@ -168,14 +233,17 @@ describe('search cache tags', () => {
 
     it('touches a tag of every search whose circle holds the professional (random points, the whole globe)', () => {
       let seed = 42;
-      const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+      const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
       for (let i = 0; i < 5000; i++) {
         const q = { lat: random() * 180 - 90, long: random() * 360 - 180, location_radius_km: 0.5 + random() * 199.5 };
         // a point inside the circle: a random bearing and distance from its centre
         const [lat, lon] = destination(q.lat, q.long, random() * 360, random() * q.location_radius_km);
         const touched = new Set(changeTags('p', undefined, view({ location: { lat, lon } }), now));
         const tags = areaTags(searchTags(q));
-        expect(tags.some((t) => touched.has(t)), `${JSON.stringify(q)} → ${lat},${lon}`).to.equal(true);
+        expect(
+          tags.some((t) => touched.has(t)),
+          `${JSON.stringify(q)} → ${lat},${lon}`,
+        ).to.equal(true);
       }
     });
   });

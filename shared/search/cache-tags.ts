@@ -35,7 +35,7 @@ export const professionalTag = (id: string) => `p:${id}`;
 function cell(lat: number, lon: number, deg: number): string {
   const columns = Math.round(360 / deg);
   const row = Math.floor((Math.min(lat, 89.999999) + 90) / deg);
-  const col = (((Math.floor((lon + 180) / deg)) % columns) + columns) % columns;
+  const col = ((Math.floor((lon + 180) / deg) % columns) + columns) % columns;
   return `${deg === FINE_DEG ? 'f' : 'c'}${row}.${col}`;
 }
 
@@ -75,7 +75,14 @@ function hours(fromMs: number, toMs: number): number[] {
 const ofCategory = (category: string | undefined) => (category === undefined ? '' : `/${encodeURIComponent(category)}`);
 
 /** The tags of a cached search answer: its area, and with a time window, the area's free time in those hours. */
-export function searchTags(q: { lat: number; long: number; location_radius_km: number; category?: string; start_time?: Date; duration_minutes?: number }): string[] {
+export function searchTags(q: {
+  lat: number;
+  long: number;
+  location_radius_km: number;
+  category?: string;
+  start_time?: Date;
+  duration_minutes?: number;
+}): string[] {
   const cells = areaCells(q.lat, q.long, q.location_radius_km);
   const suffix = ofCategory(q.category);
   const tags = [EPOCH_TAG, ...cells.map((c) => `pc:${c}${suffix}`)];
