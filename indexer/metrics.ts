@@ -7,7 +7,7 @@ export function createIndexerMetrics(registry: Registry) {
   return {
     indexLag: new Histogram({
       name: 'search_index_lag_seconds',
-      help: 'From the commit that enqueued a search sync to the document being written (searchable at most one refresh_interval, 500 ms, later)',
+      help: 'From the commit that enqueued a read-model sync to the document being searchable (the bulk write waits for the refresh)',
       buckets: [0.05, 0.1, 0.25, 0.5, 0.75, 1, 2, 5, 10, 30, 60, 300],
       registers,
     }),

@@ -70,7 +70,7 @@ export async function reindex(deps: ReindexDeps, opts: ReindexOptions = {}): Pro
   const pageSize = opts.pageSize ?? 1000;
   await ensureAlias(es, alias);
   const index = timestampedIndexName(alias);
-  // No refreshes while loading: one at the end is much cheaper than one every 500 ms.
+  // No refreshes while loading: one at the end is much cheaper than one every refresh interval.
   await es.indices.create({ index, settings: { ...INDEX_SETTINGS, refresh_interval: '-1' }, mappings: INDEX_MAPPINGS }, SLOW_REQUEST);
   logger.info({ index }, 'reindex: loading a new index');
 

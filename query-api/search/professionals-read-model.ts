@@ -57,7 +57,7 @@ export function readModel(deps: { config: { elasticsearch: { alias: string; requ
  * clauses (active, category, mode, interval) land in Elasticsearch's filter cache. The request asks only
  * for what the page needs: `_source` includes, `filter_path` to trim the response, no total hit count.
  * No shard request cache: repeated queries are answered by our own cache (shared through Redis) before
- * they get here, geo queries rarely repeat exactly, and each 500 ms refresh under writes would clear it.
+ * they get here, geo queries rarely repeat exactly, and each refresh under writes would clear it.
  */
 export async function searchProfessionalIndex(
   es: ElasticsearchClient,
