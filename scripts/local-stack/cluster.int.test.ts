@@ -57,7 +57,11 @@ describe('npm start --instances: a cluster of one app behind its port', function
       say: (msg) => said.push(msg),
       onOutput: (chunk) => said.push(chunk.toString()),
     });
-    await eventually(async () => instancesOf(cluster!.pid!).length === 2 && (await get(port, '/health/ready')).status === 200, 150_000, 200);
+    try {
+      await eventually(async () => instancesOf(cluster!.pid!).length === 2 && (await get(port, '/health/ready')).status === 200, 150_000, 200);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}; the cluster said:\n${said.join('').slice(-3000)}`);
+    }
     // both listening, or the first takes every request
     await eventually(async () => said.join('').match(/"msg":"query-api listening"/g)?.length === 2, 30_000);
   });
