@@ -19,12 +19,13 @@ function get(port: number, path: string): Promise<{ status: number; text: string
   });
 }
 
+/** The app instances the primary forked (not the esbuild service tsx starts when its cache is cold). */
 function instancesOf(primary: number): number[] {
   try {
-    return execFileSync('ps', ['-o', 'pid=', '--ppid', String(primary)], { encoding: 'utf8' })
+    return execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(primary)], { encoding: 'utf8' })
       .split('\n')
-      .map((l) => Number(l.trim()))
-      .filter(Boolean);
+      .filter((line) => line.trim() && !line.includes('esbuild'))
+      .map((line) => Number(line.trim().split(/\s+/)[0]));
   } catch {
     return []; // ps exits 1 when there is none
   }
