@@ -38,7 +38,7 @@ describe('Stripe events that keep failing', () => {
     const pro = await givenProfessional(system);
     const body = { professional_id: pro.id, start_time: pro.window.start.toISOString(), duration_minutes: 60 };
     const late = await book(system.command!.app, await system.token('client', uniqueId('c')), body);
-    await db.query(`UPDATE bookings SET hold_expires_at = now() WHERE id = $1`, [late.body.id]);
+    await db.query(`UPDATE bookings SET hold_expires_at = now() - interval '1 second' WHERE id = $1`, [late.body.id]);
     await expireHold(deps(), late.body.id);
     expect((await book(system.command!.app, await system.token('client', uniqueId('c')), body)).status).to.equal(201);
     return { id: late.body.id as string, intentId: late.body.payment.payment_intent_id as string };

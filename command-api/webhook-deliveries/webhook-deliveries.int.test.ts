@@ -304,7 +304,7 @@ describe('outgoing webhooks delivered to a real receiver', function () {
       (await db.query(`SELECT type FROM webhook_events WHERE booking_id = $1 ORDER BY created_at, type`, [id])).rows.map((x) => x.type);
 
     const lapsed = await newBooking();
-    await db.query(`UPDATE bookings SET hold_expires_at = now() WHERE id = $1`, [lapsed.id]);
+    await db.query(`UPDATE bookings SET hold_expires_at = now() - interval '1 second' WHERE id = $1`, [lapsed.id]);
     expect(await expireHold(system.command!.deps, lapsed.id)).to.equal('expired');
     await system.stripe.idle(); // payment_intent.canceled comes back from Stripe: the booking is already expired
 
@@ -350,7 +350,7 @@ describe('outgoing webhooks delivered to a real receiver', function () {
     await endpoint(r.url, ['booking.expired', 'booking.refunded', 'booking.confirmed']);
     const pro = await givenProfessional(system);
     const late = await newBooking(pro);
-    await db.query(`UPDATE bookings SET hold_expires_at = now() WHERE id = $1`, [late.id]);
+    await db.query(`UPDATE bookings SET hold_expires_at = now() - interval '1 second' WHERE id = $1`, [late.id]);
     await expireHold(system.command!.deps, late.id);
     await newBooking(pro); // someone else takes the slot
     await system.stripe.succeed(late.intent, { force: true });

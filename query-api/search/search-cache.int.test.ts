@@ -17,6 +17,13 @@ describe('search cache and rate limits', function () {
     // asked of Elasticsearch directly: polling the API would cache the empty answer
     const { es } = system.query!.deps;
     await eventually(async () => (await es.count({ index: system.config.elasticsearch.alias, query: { term: { category: 'cachetest' } } })).count === 1);
+    // every sync done, invalidations included: a late one would turn the hits these tests expect into misses
+    const { pool } = system.indexer!.deps;
+    await eventually(
+      async () =>
+        (await pool.query(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'read-model-sync' AND state IN ('created', 'retry', 'active')`)).rows[0].n ===
+        0,
+    );
   });
   after(() => system.close());
 
