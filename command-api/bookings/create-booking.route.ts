@@ -4,7 +4,7 @@ import { intervalEndError, validate } from '../../shared/validation.ts';
 import { createBookingBody } from './booking.schemas.ts';
 import type { CommandDeps } from '../deps.ts';
 import { failureResponse, sendFailure } from '../problems.ts';
-import { readIdempotencyKey, respondIdempotently } from '../idempotency/idempotent-request.ts';
+import { idempotencyDeps, readIdempotencyKey, respondIdempotently } from '../idempotency/idempotent-request.ts';
 import { createBooking } from './create-booking.ts';
 import { bookingView } from './booking-view.ts';
 
@@ -18,24 +18,17 @@ export function createBookingRoute(deps: CommandDeps, opts: { idempotencyLockSec
     if (endError) return sendFailure(res, fail('validation_error', endError.message, [endError]));
     const principal = req.principal!;
 
-    await respondIdempotently(
-      { pool: deps.pool, metrics: deps.metrics, ttlHours: deps.config.booking.idempotencyTtlHours, lockSeconds: opts.idempotencyLockSeconds },
-      req,
-      res,
-      principal.sub,
-      key.key,
-      async () => {
-        const result = await createBooking(deps, {
-          clientId: principal.sub,
-          contactEmail: principal.email ?? null,
-          idempotencyKey: key.key,
-          professionalId: input.value.professional_id,
-          start: input.value.start_time,
-          durationMinutes: input.value.duration_minutes,
-        });
-        if (!result.ok) return failureResponse(result);
-        return { status: 201, body: bookingView(result.value.booking, { clientSecret: result.value.clientSecret }) };
-      },
-    );
+    await respondIdempotently(idempotencyDeps(deps, opts.idempotencyLockSeconds), req, res, principal.sub, key.key, async () => {
+      const result = await createBooking(deps, {
+        clientId: principal.sub,
+        contactEmail: principal.email ?? null,
+        idempotencyKey: key.key,
+        professionalId: input.value.professional_id,
+        start: input.value.start_time,
+        durationMinutes: input.value.duration_minutes,
+      });
+      if (!result.ok) return failureResponse(result);
+      return { status: 201, body: bookingView(result.value.booking, { clientSecret: result.value.clientSecret }) };
+    });
   };
 }

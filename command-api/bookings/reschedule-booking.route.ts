@@ -2,7 +2,7 @@ import type { Request, Response } from 'express';
 import { fail } from '../../shared/errors.ts';
 import { validate } from '../../shared/validation.ts';
 import type { CommandDeps } from '../deps.ts';
-import { readIdempotencyKey, respondIdempotently } from '../idempotency/idempotent-request.ts';
+import { idempotencyDeps, readIdempotencyKey, respondIdempotently } from '../idempotency/idempotent-request.ts';
 import { failureResponse, sendFailure } from '../problems.ts';
 import { rescheduleBookingBody } from './booking.schemas.ts';
 import { bookingView } from './booking-view.ts';
@@ -18,17 +18,10 @@ export function rescheduleBookingRoute(deps: CommandDeps, opts: { idempotencyLoc
     const input = validate(rescheduleBookingBody, req.body);
     if (!input.ok) return sendFailure(res, input);
     const principal = req.principal!;
-    await respondIdempotently(
-      { pool: deps.pool, metrics: deps.metrics, ttlHours: deps.config.booking.idempotencyTtlHours, lockSeconds: opts.idempotencyLockSeconds },
-      req,
-      res,
-      principal.sub,
-      key.key,
-      async () => {
-        const result = await rescheduleBooking(deps, principal, id, input.value.start_time);
-        if (!result.ok) return failureResponse(result);
-        return { status: 200, body: bookingView(result.value) };
-      },
-    );
+    await respondIdempotently(idempotencyDeps(deps, opts.idempotencyLockSeconds), req, res, principal.sub, key.key, async () => {
+      const result = await rescheduleBooking(deps, principal, id, input.value.start_time);
+      if (!result.ok) return failureResponse(result);
+      return { status: 200, body: bookingView(result.value) };
+    });
   };
 }

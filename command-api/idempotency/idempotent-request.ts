@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { Pool } from '../../shared/db/pool.ts';
 import { fail, type Failure } from '../../shared/errors.ts';
+import type { CommandDeps } from '../deps.ts';
 import type { CommandMetrics } from '../metrics.ts';
 import { failureResponse } from '../problems.ts';
 import { claimKey, completeKey, findKey, releaseKey } from './idempotency.repository.ts';
@@ -43,6 +44,11 @@ export function requestFingerprint(method: string, path: string, body: unknown):
  * a finished request is replayed byte for byte, a running one answers 409, another payload 422,
  * and a run that ended in 5xx (or crashed, once its lock lapses) may be retried.
  */
+/** What respondIdempotently needs of the command side's dependencies. */
+export function idempotencyDeps(deps: CommandDeps, lockSeconds: number) {
+  return { pool: deps.pool, metrics: deps.metrics, ttlHours: deps.config.booking.idempotencyTtlHours, lockSeconds };
+}
+
 export async function respondIdempotently(
   deps: { pool: Pool; metrics: CommandMetrics; ttlHours: number; lockSeconds: number },
   req: Request,
