@@ -11,7 +11,7 @@
  * the indexer's catch-up of one run does not eat into the next.
  */
 import { randomUUID } from 'node:crypto';
-import { PgBoss } from 'pg-boss';
+import type { PgBoss } from 'pg-boss';
 import { signToken } from '../../shared/auth.ts';
 import { createPool, withTransaction, type Pool } from '../../shared/db/pool.ts';
 import { lockProfessional } from '../../shared/db/advisory-lock.ts';
@@ -21,7 +21,7 @@ import { checkScheduleRules } from '../../command-api/bookings/create-booking.ts
 import { markSearchStale } from '../../command-api/mark-search-stale.ts';
 import { slotSequence, type Dataset, type Slot } from './dataset.ts';
 import { abba, cannon, describe, percentile, round, sleep, summarize, type LoadResult, type RunSettings, type Sample } from './measure.ts';
-import type { BenchSystem } from './system.ts';
+import { startJobSender, type BenchSystem } from './system.ts';
 
 export interface ContentionResult {
   requests: number;
@@ -51,17 +51,7 @@ export async function benchBooking(system: BenchSystem, ds: Dataset, run: RunSet
   const token = await signToken(system.jwtSecret, { sub: 'bench-client', role: 'client', email: 'bench@example.com' });
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   const pool = createPool({ ...system.config.database, poolMax: run.connections }, 'bench-sql');
-  // Sends jobs only: maintenance and cron stay with the apps' own pg-boss instances.
-  const boss = new PgBoss({
-    connectionString: system.config.database.connectionString,
-    schema: system.config.queue.schema,
-    supervise: false,
-    schedule: false,
-    migrate: false,
-    max: 2,
-  });
-  boss.on('error', (err) => log(`bench pg-boss: ${err.message}`));
-  await boss.start();
+  const boss = await startJobSender(system, log);
   try {
     const sqlSlots = slotSequence(ds, BOOKING_DAYS.sql);
     const sqlRun = (seconds: number) => sqlLoop(run.connections, seconds, () => holdSlot(pool, boss, system.config.booking.holdMinutes, sqlSlots()));

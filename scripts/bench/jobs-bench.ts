@@ -9,14 +9,14 @@
  * Each burst books on a day of its own (see BOOKING_DAYS).
  */
 import { randomUUID } from 'node:crypto';
-import { PgBoss } from 'pg-boss';
+import type { PgBoss } from 'pg-boss';
 import { createPool, withTransaction, type Pool } from '../../shared/db/pool.ts';
 import { enqueue, QUEUES } from '../../shared/queue.ts';
 import { attachPaymentIntent, confirmBooking, insertPendingBooking } from '../../command-api/bookings/bookings.repository.ts';
 import { insertStripeEvent } from '../../command-api/webhooks/stripe-events.repository.ts';
 import { slotSequence, type Dataset, type Slot } from './dataset.ts';
 import { percentile, round, sleep } from './measure.ts';
-import type { BenchSystem } from './system.ts';
+import { startJobSender, type BenchSystem } from './system.ts';
 
 export interface BurstResult {
   jobs: number;
@@ -44,17 +44,7 @@ const DRAIN_TIMEOUT_MS = 300_000;
 
 export async function benchJobs(system: BenchSystem, ds: Dataset, burst: number, log: (msg: string) => void): Promise<JobsResults> {
   const pool = createPool({ ...system.config.database, poolMax: 2 }, 'bench-jobs');
-  // Sends jobs only: maintenance and cron stay with the apps' own pg-boss instances.
-  const boss = new PgBoss({
-    connectionString: system.config.database.connectionString,
-    schema: system.config.queue.schema,
-    supervise: false,
-    schedule: false,
-    migrate: false,
-    max: 2,
-  });
-  boss.on('error', (err) => log(`bench pg-boss: ${err.message}`));
-  await boss.start();
+  const boss = await startJobSender(system, log);
   const schema = system.config.queue.schema;
   try {
     log(`jobs: a burst of ${burst} Stripe events (each confirms a hold)`);

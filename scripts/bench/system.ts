@@ -20,6 +20,7 @@ import { ensureDatabase, startPostgres } from '../local-stack/postgres.ts';
 import { startRedis } from '../local-stack/redis.ts';
 import { startMailSink } from '../stand-ins/mail-sink.ts';
 import { startStripeStandIn } from '../stand-ins/stripe-stand-in.ts';
+import { PgBoss } from '../../shared/queue.ts';
 import { sleep } from './measure.ts';
 
 export type AppName = 'command_api' | 'query_api' | 'indexer';
@@ -247,4 +248,19 @@ export function cpuSnapshot(): CpuSnapshot {
   for (const [pid, t] of ticks) if (isOurs(pid)) ours += t;
   const busy = user! + nice! + system! + irq! + softirq!;
   return { total: busy + idle! + iowait! + steal!, busy, steal: steal!, ours };
+}
+
+/** A pg-boss that only sends jobs: maintenance and cron stay with the apps' own instances. */
+export async function startJobSender(system: Pick<BenchSystem, 'config'>, log: (msg: string) => void): Promise<PgBoss> {
+  const boss = new PgBoss({
+    connectionString: system.config.database.connectionString,
+    schema: system.config.queue.schema,
+    supervise: false,
+    schedule: false,
+    migrate: false,
+    max: 2,
+  });
+  boss.on('error', (err) => log(`bench pg-boss: ${err.message}`));
+  await boss.start();
+  return boss;
 }
