@@ -42,15 +42,23 @@ function clusterMetrics(): Promise<string> {
   });
 }
 
-/** Records latency per route template (never per raw URL, which would explode cardinality). */
-export function httpMetrics(registry: Registry): ExpressHandler {
-  const histogram = new Histogram({
-    name: 'http_request_duration_seconds',
+const HTTP_DURATION = 'http_request_duration_seconds';
+
+/** Request latency per method, route template (never the raw URL, which would explode cardinality) and status; one per registry. */
+export function httpDurationHistogram(registry: Registry): Histogram<'method' | 'route' | 'status'> {
+  const existing = registry.getSingleMetric(HTTP_DURATION);
+  if (existing) return existing as Histogram<'method' | 'route' | 'status'>;
+  return new Histogram({
+    name: HTTP_DURATION,
     help: 'HTTP request latency',
     labelNames: ['method', 'route', 'status'],
     buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
+}
+
+export function httpMetrics(registry: Registry): ExpressHandler {
+  const histogram = httpDurationHistogram(registry);
   return (req, res, next) => {
     const end = histogram.startTimer();
     res.on('finish', () => {

@@ -24,8 +24,18 @@ export interface CachedBody {
 /** A strong entity tag: the body's digest (bytes are cached and sent as they are). */
 export const etagOf = (body: string) => `"${createHash('sha1').update(body).digest('base64url')}"`;
 
+/** A current answer held in this instance's memory, with its body encoded once for every response that sends it. */
+export interface HeldAnswer extends CachedBody {
+  bytes: Buffer;
+}
+
 /** Serialized response bodies by key and tags. Reads never throw: a broken cache is a miss. */
 export interface ResponseCache {
+  /**
+   * The answer this instance holds in memory, when it is current by what this instance knows, without
+   * waiting for anything; undefined otherwise (get() then asks the shared cache).
+   */
+  peek(key: string): HeldAnswer | undefined;
   /** The body if cached and still current; otherwise the stamp a fill started now must be stored with. */
   get(key: string, tags: readonly string[]): Promise<CachedBody | { body?: undefined; stamp: Stamp | undefined }>;
   /** Resolves once the body is stored (or could not be); never rejects. */
@@ -46,6 +56,13 @@ const UNSHARED_TTL_MS = 1000;
 interface NearEntry extends CachedBody {
   tags: readonly string[];
   generations: readonly string[];
+  bytes?: Buffer;
+}
+
+/** The entry with its body encoded, once. */
+function held(entry: CachedBody & { bytes?: Buffer }): HeldAnswer {
+  entry.bytes ??= Buffer.from(entry.body);
+  return entry as HeldAnswer;
 }
 
 /**
@@ -67,22 +84,27 @@ export function createResponseCache(opts: { redis?: Redis; ttlSeconds: number; n
   const { redis, metrics } = opts;
   const ttlMs = opts.ttlSeconds * 1000;
   const unshared = { claim: async () => undefined, close: () => {} };
-  if (ttlMs === 0) return { ...unshared, get: async () => ({ stamp: undefined }), set: async () => {} };
+  if (ttlMs === 0) return { ...unshared, peek: () => undefined, get: async () => ({ stamp: undefined }), set: async () => {} };
   if (!redis) {
-    const memory = new LRUCache<string, CachedBody>({
+    const memory = new LRUCache<string, CachedBody & { bytes?: Buffer }>({
       maxSize: MEMORY_MAX_BYTES,
-      sizeCalculation: (e) => e.body.length + 64,
+      // the body once as a string, once encoded
+      sizeCalculation: (e) => 2 * e.body.length + 64,
       ttl: Math.min(ttlMs, UNSHARED_TTL_MS),
     });
     return {
       ...unshared,
+      peek: (key) => {
+        const entry = memory.get(key);
+        return entry && held(entry);
+      },
       get: async (key) => memory.get(key) ?? { stamp: undefined },
       set: async (key, _tags, _stamp, entry) => void memory.set(key, entry),
     };
   }
 
   const layout = cacheLayout(opts.namespace);
-  const near = new LRUCache<string, NearEntry>({ maxSize: MEMORY_MAX_BYTES, sizeCalculation: (e) => e.body.length + 64 * e.tags.length, ttl: ttlMs });
+  const near = new LRUCache<string, NearEntry>({ maxSize: MEMORY_MAX_BYTES, sizeCalculation: (e) => 2 * e.body.length + 64 * e.tags.length, ttl: ttlMs });
   /** The newest generation this instance heard of, per tag, since its subscription last (re)started. */
   const heard = new Map<string, number>();
   // Subscribed by hand on every (re)connection: the near cache is trusted only once the SUBSCRIBE is
@@ -121,13 +143,18 @@ export function createResponseCache(opts: { redis?: Redis; ttlSeconds: number; n
       return latest === undefined || latest <= Number(entry.generations[i] || 0);
     });
 
+  const peek = (key: string): HeldAnswer | undefined => {
+    if (redis.status !== 'ready' || !nearUsable()) return undefined;
+    const entry = near.get(key);
+    return entry && nearCurrent(entry) ? held(entry) : undefined;
+  };
+
   return {
+    peek,
     async get(key, tags) {
       if (redis.status !== 'ready') return { stamp: undefined };
-      if (nearUsable()) {
-        const entry = near.get(key);
-        if (entry && nearCurrent(entry)) return entry;
-      }
+      const current = peek(key);
+      if (current) return current;
       let stored: string | null;
       let generations: (string | null)[];
       try {
@@ -263,20 +290,23 @@ export function createSingleFlightCache(cache: ResponseCache, metrics: QueryMetr
     return { ...entry, cache: 'MISS' };
   }
 
-  return async function cached(key: string, tags: readonly string[], fill: () => Promise<string | undefined>): Promise<CachedAnswer> {
-    const pending = inFlight.get(key);
-    if (pending) {
-      metrics.cache.inc({ result: 'coalesced' });
-      return { ...(await pending), cache: 'HIT' };
-    }
-    const loading = load(key, tags, fill);
-    inFlight.set(key, loading);
-    try {
-      return await loading;
-    } finally {
-      inFlight.delete(key);
-    }
-  };
+  return Object.assign(
+    async function cached(key: string, tags: readonly string[], fill: () => Promise<string | undefined>): Promise<CachedAnswer> {
+      const pending = inFlight.get(key);
+      if (pending) {
+        metrics.cache.inc({ result: 'coalesced' });
+        return { ...(await pending), cache: 'HIT' };
+      }
+      const loading = load(key, tags, fill);
+      inFlight.set(key, loading);
+      try {
+        return await loading;
+      } finally {
+        inFlight.delete(key);
+      }
+    },
+    { peek: (key: string) => cache.peek(key) },
+  );
 }
 
 export type SingleFlightCache = ReturnType<typeof createSingleFlightCache>;

@@ -12,12 +12,26 @@ import {
   type PublicProfile,
   type SearchHit,
 } from './professionals-read-model.ts';
-import { cacheKey, encodeCursor, type SearchAfter, type SearchQuery } from './search-query.ts';
+import { cacheKey, canonicalQuery, encodeCursor, type SearchAfter, type SearchQuery } from './search-query.ts';
 
 export interface SearchResultRow extends PublicProfile {
   distance_km: number;
   eta_minutes: number;
   next_free_start?: string;
+}
+
+/** A valid search with everything derived from the query alone: its canonical form, cache key and tags. */
+export interface ParsedSearch {
+  q: SearchQuery;
+  canonical: string;
+  after: SearchAfter | undefined;
+  key: string;
+  tags: readonly string[];
+}
+
+export function parsedSearch(q: SearchQuery, after: SearchAfter | undefined): ParsedSearch {
+  const canonical = canonicalQuery(q);
+  return { q, canonical, after, key: cacheKey(canonical, q), tags: searchTags(q) };
 }
 
 /**
@@ -26,12 +40,10 @@ export interface SearchResultRow extends PublicProfile {
  */
 export async function searchProfessionals(
   deps: QueryDeps,
-  q: SearchQuery,
-  canonical: string,
-  after: SearchAfter | undefined,
+  { q, canonical, after, key, tags }: ParsedSearch,
 ): Promise<Result<{ body: string; etag: string; cache: CacheStatus }, 'search_unavailable'>> {
   try {
-    const answer = await deps.cache(cacheKey(canonical, q), searchTags(q), () => searchPage(deps, q, canonical, after));
+    const answer = await deps.cache(key, tags, () => searchPage(deps, q, canonical, after));
     if (answer.body === undefined) throw new Error('a search fill always yields a page');
     return ok(answer);
   } catch (err) {

@@ -12,8 +12,8 @@ import path from 'node:path';
 import { createLogger } from '../../shared/logger.ts';
 import { validate } from '../../shared/validation.ts';
 import { createRuntime } from '../../query-api/main.ts';
-import { searchProfessionals } from '../../query-api/search/search-professionals.ts';
-import { canonicalQuery, searchQuerySchema } from '../../query-api/search/search-query.ts';
+import { parsedSearch, searchProfessionals } from '../../query-api/search/search-professionals.ts';
+import { searchQuerySchema } from '../../query-api/search/search-query.ts';
 import { freePort } from '../local-stack/ports.ts';
 import { prng } from '../seed.ts';
 import { CITIES, professionalId, type Dataset } from './dataset.ts';
@@ -159,7 +159,7 @@ async function captureElasticsearchRequest(system: BenchSystem, params: Record<s
     captured = { path: p.querystring ? `${p.path}?${p.querystring}` : p.path, headers, body: String(p.body ?? '') };
   });
   try {
-    const result = await searchProfessionals(runtime.deps, input.value, canonicalQuery(input.value), undefined);
+    const result = await searchProfessionals(runtime.deps, parsedSearch(input.value, undefined));
     if (!result.ok) throw new Error(`capturing the Elasticsearch request failed: ${result.code}`);
   } finally {
     await runtime.close();

@@ -1,5 +1,7 @@
-import { rateLimit, type ClientRateLimitInfo, type Options, type Store } from 'express-rate-limit';
+import { createHash } from 'node:crypto';
+import { ipKeyGenerator, rateLimit, type ClientRateLimitInfo, type Options, type Store } from 'express-rate-limit';
 import type { Request, RequestHandler } from 'express';
+import { LRUCache } from 'lru-cache';
 import type { Redis } from '../redis.ts';
 import type { Logger } from '../logger.ts';
 import { problem, sendProblem } from '../errors.ts';
@@ -54,6 +56,18 @@ export class SharedWindowStore implements Store {
       }
     }
     return [redisKey, count];
+  }
+
+  /**
+   * Counts a hit at once, without the middleware, when this window's counter is already here and the hit
+   * stays within `limit`; otherwise counts nothing and returns undefined.
+   */
+  countNow(key: string, limit: number): ClientRateLimitInfo | undefined {
+    const windowStart = Math.floor(Date.now() / this.windowMs) * this.windowMs;
+    const c = this.counts.get(`${this.prefix}${key}:${windowStart}`);
+    if (!c || c.shared + c.unsynced >= limit) return undefined;
+    c.unsynced += 1;
+    return { totalHits: c.shared + c.unsynced, resetTime: new Date(c.resetTime) };
   }
 
   async get(key: string): Promise<ClientRateLimitInfo> {
@@ -115,14 +129,26 @@ export class SharedWindowStore implements Store {
   }
 }
 
+const WINDOW_MS = 60_000;
+
+export type RateLimiter = RequestHandler & {
+  /**
+   * For a path answered outside Express: counts the client's request and returns the RateLimit headers
+   * the middleware would have sent, when that needs no wait (the client's counter for this window is in
+   * memory and under the limit); undefined otherwise, with nothing counted: let the middleware decide.
+   */
+  countNow(req: Request): Array<[string, string]> | undefined;
+};
+
 /** Per-client limits with the standard RateLimit headers; counters shared through Redis when there is one. */
-export function createRateLimiter(opts: { name: string; perMinute: number; logger: Logger; redis?: Redis; key?: (req: Request) => string }): RequestHandler {
-  return rateLimit({
-    windowMs: 60_000,
+export function createRateLimiter(opts: { name: string; perMinute: number; logger: Logger; redis?: Redis; key?: (req: Request) => string }): RateLimiter {
+  const store = opts.redis ? new SharedWindowStore(opts.redis, `rl:${opts.name}:`, opts.logger) : undefined;
+  const middleware = rateLimit({
+    windowMs: WINDOW_MS,
     limit: opts.perMinute,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
-    ...(opts.redis ? { store: new SharedWindowStore(opts.redis, `rl:${opts.name}:`, opts.logger) } : {}),
+    ...(store ? { store } : {}),
     ...(opts.key ? { keyGenerator: opts.key } : {}),
     handler: (req, res, _next, options) => {
       const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
@@ -131,6 +157,33 @@ export function createRateLimiter(opts: { name: string; perMinute: number; logge
         ...problem(429, 'rate_limited', `Too many requests; the limit is ${String(options.limit)} per minute.`),
         headers: { 'Retry-After': String(seconds) },
       });
+    },
+  });
+  // express-rate-limit's default key (the client address, IPv6 by /56) and its draft-8 header values.
+  const keyOf = opts.key ?? ((req: Request) => ipKeyGenerator(req.ip ?? '', 56));
+  const policyName = `"${opts.perMinute}-in-1min"`;
+  const policies = new LRUCache<string, string>({ max: 10_000 });
+  const policyOf = (key: string) => {
+    let policy = policies.get(key);
+    if (policy === undefined) {
+      const partitionKey = Buffer.from(createHash('sha256').update(key).digest('hex').slice(0, 12)).toString('base64');
+      policy = `${policyName}; q=${opts.perMinute}; w=${WINDOW_MS / 1000}; pk=:${partitionKey}:`;
+      policies.set(key, policy);
+    }
+    return policy;
+  };
+  return Object.assign(middleware, {
+    countNow(req: Request): Array<[string, string]> | undefined {
+      if (!store) return undefined;
+      const key = keyOf(req);
+      const info = store.countNow(key, opts.perMinute);
+      if (!info) return undefined;
+      const remaining = Math.max(0, opts.perMinute - info.totalHits);
+      const resetS = Math.max(0, Math.ceil((info.resetTime!.getTime() - Date.now()) / 1000));
+      return [
+        ['RateLimit', `${policyName}; r=${remaining}; t=${resetS}`],
+        ['RateLimit-Policy', policyOf(key)],
+      ];
     },
   });
 }
