@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { requestIdOf, requestLogFields, SECURITY_HEADERS } from '../../shared/http/base-app.ts';
+import { logRequest, requestIdOf, SECURITY_HEADERS } from '../../shared/http/base-app.ts';
 import type { RateLimiter } from '../../shared/http/rate-limit.ts';
 import { httpDurationHistogram } from '../../shared/metrics.ts';
 import type { QueryDeps } from '../deps.ts';
@@ -40,7 +40,7 @@ export function hotSearchPath(deps: QueryDeps, parsed: ParsedSearches, limiter: 
     hits.inc();
     const ms = performance.now() - started;
     latency.observe(ms / 1000);
-    deps.logger.info({ req: requestLogFields(id, req, req.socket.remoteAddress), res: { statusCode: 200 }, responseTime: Math.round(ms) }, 'request completed');
+    logRequest(deps.logger, id, req, req.url, 200, Math.round(ms));
     return true;
   };
 }

@@ -29,22 +29,35 @@ export interface HeldAnswer extends CachedBody {
   bytes: Buffer;
 }
 
+/** The right to fill a key, held by one instance at a time (a short Redis lock). */
+export interface FillLock {
+  token: string;
+  release(): void;
+}
+
+/** What a read finds when there is no current answer. */
+export interface Miss {
+  body?: undefined;
+  /** The generations a fill started now must be stored with; undefined when nothing can be stored. */
+  stamp: Stamp | undefined;
+  /**
+   * The lock taken in the same step as the read, for this instance to fill; `busy` while another holds it;
+   * undefined when there is no shared cache to coordinate through (fill without it).
+   */
+  lock: FillLock | 'busy' | undefined;
+}
+
 /** Serialized response bodies by key and tags. Reads never throw: a broken cache is a miss. */
 export interface ResponseCache {
   /**
    * The answer this instance holds in memory, when it is current by what this instance knows, without
-   * waiting for anything; undefined otherwise (get() then asks the shared cache).
+   * waiting for anything; undefined otherwise (getOrClaim() then asks the shared cache).
    */
   peek(key: string): HeldAnswer | undefined;
-  /** The body if cached and still current; otherwise the stamp a fill started now must be stored with. */
-  get(key: string, tags: readonly string[]): Promise<CachedBody | { body?: undefined; stamp: Stamp | undefined }>;
-  /** Resolves once the body is stored (or could not be); never rejects. */
-  set(key: string, tags: readonly string[], stamp: Stamp | undefined, entry: CachedBody): Promise<void>;
-  /**
-   * The right to fill a key, shared by every instance (a short Redis lock): `busy` while another holds it;
-   * undefined when there is no shared cache to coordinate through (fill without it).
-   */
-  claim(key: string): Promise<{ release(): void } | 'busy' | undefined>;
+  /** The body if cached and still current; otherwise, in the same round trip, the right to fill it if free. */
+  getOrClaim(key: string, tags: readonly string[]): Promise<CachedBody | Miss>;
+  /** Stores the body and releases the lock (in one step); resolves once done or failed, never rejects. */
+  set(key: string, tags: readonly string[], stamp: Stamp | undefined, entry: CachedBody, lock?: FillLock): Promise<void>;
   close(): void;
 }
 
@@ -83,8 +96,9 @@ function held(entry: CachedBody & { bytes?: Buffer }): HeldAnswer {
 export function createResponseCache(opts: { redis?: Redis; ttlSeconds: number; namespace: string; metrics: QueryMetrics }): ResponseCache {
   const { redis, metrics } = opts;
   const ttlMs = opts.ttlSeconds * 1000;
-  const unshared = { claim: async () => undefined, close: () => {} };
-  if (ttlMs === 0) return { ...unshared, peek: () => undefined, get: async () => ({ stamp: undefined }), set: async () => {} };
+  const unshared = { close: () => {} };
+  const uncoordinated: Miss = { stamp: undefined, lock: undefined };
+  if (ttlMs === 0) return { ...unshared, peek: () => undefined, getOrClaim: async () => uncoordinated, set: async () => {} };
   if (!redis) {
     const memory = new LRUCache<string, CachedBody & { bytes?: Buffer }>({
       maxSize: MEMORY_MAX_BYTES,
@@ -98,7 +112,7 @@ export function createResponseCache(opts: { redis?: Redis; ttlSeconds: number; n
         const entry = memory.get(key);
         return entry && held(entry);
       },
-      get: async (key) => memory.get(key) ?? { stamp: undefined },
+      getOrClaim: async (key) => memory.get(key) ?? uncoordinated,
       set: async (key, _tags, _stamp, entry) => void memory.set(key, entry),
     };
   }
@@ -149,60 +163,50 @@ export function createResponseCache(opts: { redis?: Redis; ttlSeconds: number; n
     return entry && nearCurrent(entry) ? held(entry) : undefined;
   };
 
+  const lockOf = (key: string, token: string): FillLock => ({
+    token,
+    // only our own lock: once it has lapsed, another instance may hold the key's lock
+    release: () => void redis.eval(RELEASE_LOCK, 1, layout.lock(key), token).catch(() => {}),
+  });
+
   return {
     peek,
-    async get(key, tags) {
-      if (redis.status !== 'ready') return { stamp: undefined };
+    async getOrClaim(key, tags) {
+      if (redis.status !== 'ready') return uncoordinated;
       const current = peek(key);
       if (current) return current;
-      let stored: string | null;
-      let generations: (string | null)[];
+      const token = randomUUID();
+      let reply: [string | null, string?, number?];
       try {
-        const results = await redis
-          .pipeline()
-          .get(layout.entry(key))
-          .mget(...tags.map(layout.generation))
-          .exec();
-        if (!results || results.some(([err]) => err)) throw new Error('cache read failed');
-        stored = results[0]![1] as string | null;
-        generations = results[1]![1] as (string | null)[];
+        const keys = [layout.entry(key), layout.lock(key), ...tags.map(layout.generation)];
+        reply = (await redis.eval(READ_OR_CLAIM, keys.length, ...keys, token, FILL_LOCK_MS)) as typeof reply;
       } catch {
         metrics.cacheErrors.inc();
-        return { stamp: undefined };
+        return uncoordinated;
       }
-      const stamp = { generations: generations.map((g) => g ?? ''), subscription };
-      if (stored === null) return { stamp };
-      // "<expires at, ms since the epoch>\n<stamp, space separated>\n<etag>\n<body>"
+      const [stored, generations, claimed] = reply;
+      if (stored === null) {
+        const stamp = { generations: tags.length === 0 ? [] : generations!.split(' '), subscription };
+        return { stamp, lock: claimed === 1 ? lockOf(key, token) : 'busy' };
+      }
+      // "<expires at, ms since the epoch>\n<stamp, space separated>\n<etag>\n<body>", its stamp current (the script checked)
       const first = stored.indexOf('\n');
       const second = stored.indexOf('\n', first + 1);
       const third = stored.indexOf('\n', second + 1);
-      const remainingMs = Number(stored.slice(0, first)) - Date.now();
-      if (!(remainingMs > 0) || third < 0 || stored.slice(first + 1, second) !== stamp.generations.join(' ')) return { stamp };
       const entry = { etag: stored.slice(second + 1, third), body: stored.slice(third + 1) };
-      if (nearUsable() && stamp.subscription === subscription) near.set(key, { ...entry, tags, generations: stamp.generations }, { ttl: remainingMs });
+      const remainingMs = Number(stored.slice(0, first)) - Date.now();
+      if (remainingMs > 0 && nearUsable()) near.set(key, { ...entry, tags, generations: stored.slice(first + 1, second).split(' ') }, { ttl: remainingMs });
       return entry;
     },
-    async set(key, tags, stamp, entry) {
-      if (redis.status !== 'ready' || stamp === undefined) return;
+    async set(key, tags, stamp, entry, lock) {
+      if (redis.status !== 'ready' || stamp === undefined) return lock?.release();
       const expiresAt = Date.now() + ttlMs;
       if (nearUsable() && stamp.subscription === subscription) near.set(key, { ...entry, tags, generations: stamp.generations });
-      await redis
-        .set(layout.entry(key), `${expiresAt}\n${stamp.generations.join(' ')}\n${entry.etag}\n${entry.body}`, 'PX', ttlMs)
-        .catch(() => metrics.cacheErrors.inc());
-    },
-    async claim(key) {
-      if (redis.status !== 'ready') return undefined;
-      const token = randomUUID();
-      try {
-        if ((await redis.set(layout.lock(key), token, 'PX', FILL_LOCK_MS, 'NX')) === null) return 'busy';
-      } catch {
-        metrics.cacheErrors.inc();
-        return undefined;
-      }
-      return {
-        // only our own lock: once it has lapsed, another instance may hold the key's lock
-        release: () => void redis.eval(RELEASE_LOCK, 1, layout.lock(key), token).catch(() => {}),
-      };
+      const value = `${expiresAt}\n${stamp.generations.join(' ')}\n${entry.etag}\n${entry.body}`;
+      await redis.eval(STORE_AND_RELEASE, 2, layout.entry(key), layout.lock(key), value, ttlMs, lock?.token ?? '').then(
+        () => {},
+        () => metrics.cacheErrors.inc(),
+      );
     },
     close: () => subscriber.disconnect(),
   };
@@ -217,6 +221,31 @@ const FILL_LOCK_MS = 5000;
 const FILL_WAIT_MS = 1000;
 const FILL_POLL_MS = 10;
 const RELEASE_LOCK = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+/**
+ * KEYS: entry, lock, the tags' generations; ARGV: lock token, lock ms. The entry when its stamp matches the
+ * generations now, else { false, the generations now, 1 if the lock was free and is now ours }: a miss
+ * costs one round trip, and no instance can store between the read and the claim.
+ */
+const READ_OR_CLAIM = `
+local stamp = {}
+if #KEYS > 2 then
+  local generations = redis.call('MGET', unpack(KEYS, 3))
+  for i = 1, #generations do stamp[i] = generations[i] or '' end
+end
+stamp = table.concat(stamp, ' ')
+local entry = redis.call('GET', KEYS[1])
+if entry then
+  local a = string.find(entry, '\\n', 1, true)
+  local b = a and string.find(entry, '\\n', a + 1, true)
+  if b and string.sub(entry, a + 1, b - 1) == stamp then return { entry } end
+end
+local claimed = redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2], 'NX')
+return { false, stamp, claimed and 1 or 0 }`;
+/** KEYS: entry, lock; ARGV: value, ttl ms, lock token ('' for none). Stores, then releases the lock if still ours. */
+const STORE_AND_RELEASE = `
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+if ARGV[3] ~= '' and redis.call('GET', KEYS[2]) == ARGV[3] then redis.call('DEL', KEYS[2]) end
+return 1`;
 
 export type CacheStatus = 'HIT' | 'MISS';
 export type CachedAnswer = { body: string; etag: string; cache: CacheStatus } | { body: undefined; etag?: undefined; cache: CacheStatus };
@@ -235,58 +264,45 @@ export function createSingleFlightCache(cache: ResponseCache, metrics: QueryMetr
   const inFlight = new Map<string, Promise<CachedAnswer>>();
 
   async function load(key: string, tags: readonly string[], fill: () => Promise<string | undefined>): Promise<CachedAnswer> {
-    let found = await cache.get(key, tags);
+    let found = await cache.getOrClaim(key, tags);
     if (found.body !== undefined) {
       metrics.cache.inc({ result: 'hit' });
       return { ...found, cache: 'HIT' };
     }
     const waitUntil = Date.now() + FILL_WAIT_MS;
-    // Without a stamp nothing can be stored, nor coordinated: fill at once.
-    while (found.stamp !== undefined) {
-      const claim = await cache.claim(key);
-      if (claim === undefined) break;
-      if (claim !== 'busy') {
-        try {
-          // it may have been filled between the read and the claim
-          found = await cache.get(key, tags);
-          if (found.body !== undefined) {
-            metrics.cache.inc({ result: 'coalesced' });
-            claim.release();
-            return { ...found, cache: 'HIT' };
-          }
-          return await fillAndStore(key, tags, found.stamp, fill, claim);
-        } catch (err) {
-          claim.release();
-          throw err;
-        }
-      }
-      if (Date.now() >= waitUntil) break;
+    while (found.lock === 'busy' && Date.now() < waitUntil) {
       await sleep(FILL_POLL_MS);
-      found = await cache.get(key, tags);
+      found = await cache.getOrClaim(key, tags);
       if (found.body !== undefined) {
         metrics.cache.inc({ result: 'coalesced' });
         return { ...found, cache: 'HIT' };
       }
     }
-    return fillAndStore(key, tags, found.stamp, fill);
+    return fillAndStore(key, tags, found.stamp, fill, found.lock === 'busy' ? undefined : found.lock);
   }
 
-  /** Fills with the stamp read before the fill; the lock is released once the entry is stored. */
+  /** Fills with the stamp read before the fill; the lock goes once the entry is stored, or at once when nothing is. */
   async function fillAndStore(
     key: string,
     tags: readonly string[],
     stamp: Stamp | undefined,
     fill: () => Promise<string | undefined>,
-    claim?: { release(): void },
+    lock: FillLock | undefined,
   ): Promise<CachedAnswer> {
     metrics.cache.inc({ result: 'miss' });
-    const body = await fill();
+    let body: string | undefined;
+    try {
+      body = await fill();
+    } catch (err) {
+      lock?.release();
+      throw err;
+    }
     if (body === undefined) {
-      claim?.release();
+      lock?.release();
       return { body, cache: 'MISS' };
     }
     const entry = { body, etag: etagOf(body) };
-    void cache.set(key, tags, stamp, entry).then(() => claim?.release());
+    void cache.set(key, tags, stamp, entry, lock);
     return { ...entry, cache: 'MISS' };
   }
 

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Express, type Request, type RequestHandler, type Response } from 'express';
 import helmet from 'helmet';
-import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
 import type { Registry } from 'prom-client';
 import { redactUrl, type Logger } from '../logger.ts';
@@ -38,13 +37,35 @@ export function requestIdOf(req: IncomingMessage): string {
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
-/** What a request's log line says of it (after the response, with `res: { statusCode }` and `responseTime`). */
-export const requestLogFields = (id: unknown, req: { method?: string; url?: string }, remoteAddress: string | undefined) => ({
-  id,
-  method: req.method,
-  url: redactUrl(req.url),
-  remoteAddress,
-});
+/**
+ * A request's log line, written once its response is done: level by status, the request (URL with
+ * sensitive query values redacted), the status and the time taken.
+ */
+export function logRequest(logger: Logger, id: string, req: IncomingMessage, url: string | undefined, statusCode: number, ms: number): void {
+  const line = { req: { id, method: req.method, url: redactUrl(url), remoteAddress: req.socket.remoteAddress }, res: { statusCode }, responseTime: ms };
+  if (statusCode >= 500) logger.error(line, 'request errored');
+  else if (statusCode >= 400) logger.warn(line, 'request completed');
+  else logger.info(line, 'request completed');
+}
+
+/** Gives each request its id (echoed as X-Request-Id) and logs it once answered or abandoned; not health checks and scrapes. */
+function requestLog(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const started = Date.now();
+    const id = requestIdOf(req);
+    res.setHeader('X-Request-Id', id);
+    const url = req.originalUrl;
+    if (url === '/metrics' || url.startsWith('/health')) return next();
+    const done = () => {
+      res.off('close', done);
+      res.off('finish', done);
+      logRequest(logger, id, req, url, res.statusCode, Date.now() - started);
+    };
+    res.on('close', done);
+    res.on('finish', done);
+    next();
+  };
+}
 
 /**
  * Helmet's headers (its defaults, without the CSP an API has no use for), computed once: they never
@@ -72,22 +93,7 @@ export function createBaseApp(opts: BaseAppOptions): Express {
     (opts.trustProxy ?? 'loopback').split(',').map((s) => s.trim()),
   );
   app.set('query parser', 'simple');
-  app.use(
-    pinoHttp({
-      logger: opts.logger,
-      genReqId: (req, res) => {
-        const id = requestIdOf(req);
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      autoLogging: { ignore: (req) => req.url === '/metrics' || req.url?.startsWith('/health') === true },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-      serializers: {
-        req: (req) => requestLogFields(req.id, req, req.remoteAddress),
-        res: (res) => ({ statusCode: res.statusCode }),
-      },
-    }),
-  );
+  app.use(requestLog(opts.logger));
   app.use((_req, res, next) => {
     for (const [name, value] of SECURITY_HEADERS) res.setHeader(name, value);
     next();
