@@ -1,11 +1,12 @@
 /**
  * bench-results/latest.json and latest.md: every figure of one run, the machine it ran on, and the
- * targets next to what was measured. A missed target is reported, never an error.
+ * targets next to what was measured. A missed target is reported, never an error. SVG charts go next to them.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { BookingResults } from './booking-bench.ts';
+import { writeCharts } from './charts.ts';
 import type { Dataset } from './dataset.ts';
 import type { FreshnessResult } from './freshness.ts';
 import type { MixedCacheResult } from './cache-bench.ts';
@@ -121,6 +122,7 @@ export function writeReport(report: Report, dir: string): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(path.join(dir, 'latest.md'), markdown(report));
+  writeCharts(report, dir);
 }
 
 export function targetLines(report: Report): string[] {
