@@ -1,7 +1,9 @@
 /**
  * The bench's deterministic dataset: professionals spread over several West and East African cities
- * (seeded PRNG, so every run and machine gets the same rows), each with one 08:00–17:00 UTC window a day
- * for 14 days, loaded with multi-row INSERTs from arrays (unnest) and indexed by the real reindex.
+ * (seeded PRNG, so every run and machine gets the same rows), each with weekly hours in its own time zone
+ * (one of a few common patterns, lunch breaks and Saturdays included) and booking rules, plus one
+ * 08:00–17:00 UTC window a day for 14 days (where the bench books), loaded with multi-row INSERTs from
+ * arrays (unnest) and indexed by the real reindex.
  */
 import { TRAVEL_MODES, type Config } from '../../shared/config.ts';
 import { createPool, withTransaction, type Pool } from '../../shared/db/pool.ts';
@@ -24,6 +26,31 @@ const CITY_RADIUS_KM = 20;
 const DAYS = 14;
 const WINDOW_HOURS = { from: 8, to: 17 } as const;
 const BATCH = 5000;
+
+/** Weekly hours people keep, in local time: office hours with lunch, shops open on Saturdays, evening tutors, part-time. */
+const WEEKLY_PATTERNS: ReadonlyArray<{ share: number; weekly: Array<{ day: string; start: string; end: string }> }> = [
+  {
+    share: 0.55,
+    weekly: days(
+      ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'],
+      [
+        ['08:00', '12:00'],
+        ['13:00', '17:00'],
+      ],
+    ),
+  },
+  { share: 0.2, weekly: days(['tuesday', 'wednesday', 'thursday', 'friday', 'saturday'], [['10:00', '19:00']]) },
+  { share: 0.15, weekly: [...days(['monday', 'tuesday', 'wednesday', 'thursday'], [['17:00', '21:00']]), ...days(['saturday'], [['09:00', '14:00']])] },
+  { share: 0.1, weekly: days(['monday', 'wednesday', 'friday'], [['07:00', '15:00']]) },
+];
+// No buffers and a notice of at most 2 h: the bench books back-to-back hours from tomorrow on.
+const NOTICE_MINUTES = [0, 30, 60, 120];
+const HORIZON_DAYS = [30, 60, 90, 180];
+const STEP_MINUTES = [15, 30, 60];
+
+function days(names: string[], intervals: Array<[string, string]>) {
+  return names.flatMap((day) => intervals.map(([start, end]) => ({ day, start, end })));
+}
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
@@ -113,6 +140,10 @@ interface ProfessionalRow {
   long: number;
   modes: string;
   timeZone: string;
+  weekly: string;
+  notice: number;
+  horizon: number;
+  step: number;
 }
 
 function professionalRow(i: number, random: () => number): ProfessionalRow {
@@ -121,6 +152,9 @@ function professionalRow(i: number, random: () => number): ProfessionalRow {
   const distanceKm = CITY_RADIUS_KM * Math.sqrt(random());
   const bearing = 2 * Math.PI * random();
   const modes = TRAVEL_MODES.filter(() => random() < 0.45);
+  let pick = random();
+  const pattern = WEEKLY_PATTERNS.find((p) => (pick -= p.share) < 0) ?? WEEKLY_PATTERNS[0]!;
+  const choose = <T>(options: readonly T[]) => options[Math.floor(random() * options.length)]!;
   return {
     id: professionalId(i),
     name: `Bench Professional ${i}`,
@@ -132,12 +166,16 @@ function professionalRow(i: number, random: () => number): ProfessionalRow {
     // a Postgres array literal: unnest cannot take a text[][] of ragged rows
     modes: `{${(modes.length > 0 ? modes : ['car']).join(',')}}`,
     timeZone: city.timeZone,
+    weekly: JSON.stringify(pattern.weekly),
+    notice: choose(NOTICE_MINUTES),
+    horizon: choose(HORIZON_DAYS),
+    step: choose(STEP_MINUTES),
   };
 }
 
 const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
 
-/** One batch of professionals and their daily windows, in one transaction and two statements. */
+/** One batch of professionals, their schedules and daily windows, in one transaction and three statements. */
 function insertBatch(pool: Pool, rows: ProfessionalRow[], firstDay: number): Promise<void> {
   return withTransaction(pool, async (tx) => {
     await tx.query(
@@ -156,6 +194,11 @@ function insertBatch(pool: Pool, rows: ProfessionalRow[], firstDay: number): Pro
         rows.map((r) => r.modes),
         rows.map((r) => r.timeZone),
       ],
+    );
+    await tx.query(
+      `INSERT INTO schedules (professional_id, weekly, minimum_notice_minutes, booking_horizon_days, slot_step_minutes)
+       SELECT id, weekly::jsonb, notice, horizon, step FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::int[]) AS t(id, weekly, notice, horizon, step)`,
+      [rows.map((r) => r.id), rows.map((r) => r.weekly), rows.map((r) => r.notice), rows.map((r) => r.horizon), rows.map((r) => r.step)],
     );
     // hours, not days, so that the session's time zone (DST) cannot move a window
     await tx.query(

@@ -17,6 +17,7 @@ export interface LoadResult {
   /** successful (2xx) answers per second over the run */
   rps: number;
   p50_ms: number;
+  p90_ms: number;
   p99_ms: number;
   requests: number;
   ok: number;
@@ -57,6 +58,7 @@ export function summarize(samples: readonly Sample[]): LoadResult {
   return {
     rps: round(latencies.length / duration, 1),
     p50_ms: round(percentile(latencies, 50)),
+    p90_ms: round(percentile(latencies, 90)),
     p99_ms: round(percentile(latencies, 99)),
     requests: sum((s) => s.requests),
     ok: latencies.length,

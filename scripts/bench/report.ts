@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { BookingResults } from './booking-bench.ts';
-import { writeCharts } from './charts.ts';
+import { writeCharts, type ScalingPoint } from './charts.ts';
 import type { Dataset } from './dataset.ts';
 import type { FreshnessResult } from './freshness.ts';
 import type { MixedCacheResult } from './cache-bench.ts';
@@ -57,6 +57,8 @@ export interface ReportInput {
   peakKb: Memory;
   /** highest RSS sampled while the bench phases ran, kB */
   underLoadKb: Memory;
+  /** uncached search by data set size, this run's size included (bench-results/scaling.json) */
+  scaling: ScalingPoint[];
 }
 
 const mb = (m: Memory) =>
@@ -108,6 +110,7 @@ export function buildReport(r: ReportInput) {
     rss_mb: rss,
     rss_under_load_mb: mb(r.underLoadKb),
     rss_idle_mb: mb(r.idleKb),
+    scaling: r.scaling,
     targets,
   };
 }
@@ -186,6 +189,24 @@ Hit ratio ${r.cache.hit_ratio_mixed} over ${r.cache.searches} searches (${r.cach
 
 ${jobLine('Stripe events (payment_intent.succeeded, each confirms a hold)', r.jobs.stripe_events)}
 ${jobLine('confirmation emails (SMTP to the mail sink)', r.jobs.emails)}
+
+## Scaling: uncached search by data set size
+
+Each size is a run of its own (this one, or \`npm run bench -- --scale-point N\`): the uncached comparison above, at that size.
+Index size is the primary store after the reindex; load is PostgreSQL, index is the reindex into Elasticsearch.
+
+| Professionals | query-api req/s | p50 ms | p90 ms | p99 ms | Elasticsearch req/s | ES p50 ms | ES p99 ms | index MB | load s | index s | measured |
+|---|---|---|---|---|---|---|---|---|---|---|---|
+${r.scaling
+  .map(
+    (p) =>
+      `| ${p.professionals} | ${p.req_s} | ${p.p50_ms} | ${p.p90_ms} | ${p.p99_ms} | ${p.es_req_s} | ${p.es_p50_ms} | ${p.es_p99_ms} | ${round(p.index_bytes / 2 ** 20, 1)} | ${p.load_s} | ${p.index_s} | ${p.measured_at.slice(0, 10)} |`,
+  )
+  .join('\n')}
+
+![Search latency by data set size](scaling-latency.svg)
+![Search throughput by data set size](scaling-throughput.svg)
+![Throughput side by side with the raw engines](throughput.svg)
 
 ## Memory (MB)
 

@@ -4,11 +4,14 @@
  * dataset, measures search, booking and freshness against their limits, and writes
  * bench-results/latest.json and latest.md. Exits 0 whatever the numbers; 1 only when something crashed.
  *
- * Options: --professionals N (dataset size); --jobs-only (only the job-throughput phase, printed and not
+ * Options: --professionals N (dataset size); --scale-point N (only the uncached search comparison, at N
+ * professionals, recorded as one point of the scaling curve in bench-results/scaling.json and latest.json,
+ * e.g. `npm run bench -- --scale-point 1000000`); --jobs-only (only the job-throughput phase, printed and not
  * written, e.g. `npm run bench -- --jobs-only --professionals 1000`); --cpu-prof (CPU profiles of the three apps into
  * bench-results/profiles/, written when they stop); --node-flags="<flags>" (extra node flags for the three
  * apps, after the heap caps of scripts/local-stack/app-process.ts, which they can override).
  */
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,8 +22,9 @@ import { benchFreshness } from './freshness.ts';
 import { benchMixedCache } from './cache-bench.ts';
 import { benchJobs } from './jobs-bench.ts';
 import { round, type RunSettings } from './measure.ts';
-import { buildReport, machineInfo, targetLines, writeReport, type Memory } from './report.ts';
-import { benchSearch } from './search-bench.ts';
+import { buildReport, machineInfo, targetLines, writeReport, type Memory, type Report } from './report.ts';
+import { indexBytes, readScaling, recordScalingPoint, scalingPoint } from './scaling.ts';
+import { benchSearch, benchUncachedSearch } from './search-bench.ts';
 import { cpuSnapshot, startSystem, type BenchSystem, type CpuSnapshot } from './system.ts';
 
 const MODES = {
@@ -41,12 +45,13 @@ async function main(): Promise<number> {
       'cpu-prof': { type: 'boolean' },
       'node-flags': { type: 'string' },
       'jobs-only': { type: 'boolean' },
+      'scale-point': { type: 'string' },
     },
   });
   const modeName = values.quick ? 'quick' : 'full';
   const mode = MODES[modeName];
-  const professionals = values.professionals ? Number(values.professionals) : mode.professionals;
-  if (!Number.isInteger(professionals) || professionals < 1000) throw new Error('--professionals must be an integer ≥ 1000');
+  const professionals = Number(values['scale-point'] ?? values.professionals ?? mode.professionals);
+  if (!Number.isInteger(professionals) || professionals < 1000) throw new Error('--professionals and --scale-point take an integer ≥ 1000');
   const startedAt = new Date();
   const loadavg = os.loadavg();
   const appNodeFlags = [
@@ -89,6 +94,15 @@ async function main(): Promise<number> {
       log(`jobs: ${JSON.stringify({ emails_per_s: jobs.emails_per_s, stripe_events_per_s: jobs.stripe_events_per_s, p99_wait_ms: jobs.p99_wait_ms })}`);
       return 0;
     }
+    if (values['scale-point']) {
+      const { uncached, es_direct } = await benchUncachedSearch(sys, dataset, mode.run, log);
+      const point = scalingPoint(dataset, uncached, es_direct, await indexBytes(sys.esUrl, sys.config.elasticsearch.alias));
+      const scaling = recordScalingPoint(RESULTS_DIR, point);
+      const latest = path.join(RESULTS_DIR, 'latest.json');
+      if (existsSync(latest)) writeReport({ ...(JSON.parse(readFileSync(latest, 'utf8')) as Report), scaling }, RESULTS_DIR);
+      log(`scaling point: ${JSON.stringify(point)}`);
+      return 0;
+    }
     const idleKb = sys.memory('VmRSS');
 
     const underLoadKb: Memory = { command_api: undefined, query_api: undefined, indexer: undefined, elasticsearch: undefined };
@@ -104,6 +118,11 @@ async function main(): Promise<number> {
     const cache = await benchMixedCache(sys, dataset, mode.freshnessS, log);
     const jobs = await benchJobs(sys, dataset, mode.jobBurst, log);
     clearInterval(sampler);
+    // a quick run's short runs are no point of the curve
+    const scaling =
+      modeName === 'full'
+        ? recordScalingPoint(RESULTS_DIR, scalingPoint(dataset, search.uncached, search.es_direct, await indexBytes(sys.esUrl, sys.config.elasticsearch.alias)))
+        : readScaling(RESULTS_DIR);
     const cpu = cpuShares(cpuBefore, cpuSnapshot());
     log(
       `CPU while measuring: machine ${cpu.machine_busy}, bench ${cpu.bench}, other processes ${cpu.other}, steal ${cpu.steal} (shares of ${os.cpus().length} CPUs)`,
@@ -124,6 +143,7 @@ async function main(): Promise<number> {
       idleKb,
       peakKb: sys.memory('VmHWM'),
       underLoadKb,
+      scaling,
     });
     writeReport(report, RESULTS_DIR);
     log(`wrote ${path.join(RESULTS_DIR, 'latest.json')} and latest.md in ${((Date.now() - startedAt.getTime()) / 1000).toFixed(0)} s`);

@@ -41,7 +41,13 @@ interface Coordinates {
 const SENTINEL = { lat: '1.23456', long: '2.34567' };
 const JITTER_DEG = 0.1;
 
-export async function benchSearch(system: BenchSystem, ds: Dataset, run: RunSettings, log: (msg: string) => void): Promise<SearchResults> {
+/** The uncached comparison alone: the same fresh queries through query-api and straight to Elasticsearch. */
+export async function benchUncachedSearch(
+  system: BenchSystem,
+  ds: Dataset,
+  run: RunSettings,
+  log: (msg: string) => void,
+): Promise<{ uncached: SearchResults['uncached']; es_direct: LoadResult; apiPath: (c: Coordinates) => string }> {
   // Everyone free for an hour on a day no phase books: the availability filter is part of the query.
   const fixed = {
     location_radius_km: '10',
@@ -57,17 +63,17 @@ export async function benchSearch(system: BenchSystem, ds: Dataset, run: RunSett
   const esBody = (c: Coordinates) => es.body.split(SENTINEL.lat).join(c.lat).split(SENTINEL.long).join(c.long);
   await sanityCheck(system, apiPath(coordinates(1)()), es, esBody(coordinates(1)()), log);
 
-  const load = (url: string, requests: Parameters<typeof cannon>[0]['requests']) => (seconds: number) =>
-    cannon({ url, connections: run.connections, duration: seconds, requests });
   // A fresh seed for every run: Elasticsearch's caches never see a measured query twice.
   let seed = 100;
   const esRun = (seconds: number) => {
     const next = coordinates(seed++);
-    return load(system.esUrl, [{ method: 'POST', path: es.path, headers: es.headers, setupRequest: (req) => ({ ...req, body: esBody(next()) }) }])(seconds);
+    return load(system.esUrl, run, [{ method: 'POST', path: es.path, headers: es.headers, setupRequest: (req) => ({ ...req, body: esBody(next()) }) }])(
+      seconds,
+    );
   };
   const apiRun = (seconds: number) => {
     const next = coordinates(seed++);
-    return load(system.urls.query_api, [{ method: 'GET', setupRequest: (req) => ({ ...req, path: apiPath(next()) }) }])(seconds);
+    return load(system.urls.query_api, run, [{ method: 'GET', setupRequest: (req) => ({ ...req, path: apiPath(next()) }) }])(seconds);
   };
 
   // A fresh JVM answers several times slower until the JIT has compiled the search path.
@@ -80,6 +86,14 @@ export async function benchSearch(system: BenchSystem, ds: Dataset, run: RunSett
   const uncachedHits = hitRatio(before, await cacheCounts(system));
   log(`  query-api ${describe(uncached)}, cache hit ratio ${uncachedHits}`);
   log(`  Elasticsearch ${describe(esDirect)}`);
+  return { uncached: { ...uncached, cache_hit_ratio: uncachedHits }, es_direct: esDirect, apiPath };
+}
+
+const load = (url: string, run: RunSettings, requests: Parameters<typeof cannon>[0]['requests']) => (seconds: number) =>
+  cannon({ url, connections: run.connections, duration: seconds, requests });
+
+export async function benchSearch(system: BenchSystem, ds: Dataset, run: RunSettings, log: (msg: string) => void): Promise<SearchResults> {
+  const { uncached, es_direct: esDirect, apiPath } = await benchUncachedSearch(system, ds, run, log);
 
   const hotPath = apiPath({ lat: String(CITIES[0].lat), long: String(CITIES[0].long) });
   await fetch(system.urls.query_api + hotPath).then((r) => r.text()); // fills the cache
@@ -91,7 +105,11 @@ export async function benchSearch(system: BenchSystem, ds: Dataset, run: RunSett
 
   log(`search: hot cache through query-api vs the same ${Buffer.byteLength(body)} bytes from bare Express`);
   const hotBefore = await cacheCounts(system);
-  const [cached, bare] = await abba(load(system.urls.query_api, [{ method: 'GET', path: hotPath }]), load(bareUrl, [{ method: 'GET', path: hotPath }]), run);
+  const [cached, bare] = await abba(
+    load(system.urls.query_api, run, [{ method: 'GET', path: hotPath }]),
+    load(bareUrl, run, [{ method: 'GET', path: hotPath }]),
+    run,
+  );
   const cachedHits = hitRatio(hotBefore, await cacheCounts(system));
   log(`  query-api ${describe(cached)}, cache hit ratio ${cachedHits}`);
   log(`  bare Express ${describe(bare)}`);
@@ -107,12 +125,12 @@ export async function benchSearch(system: BenchSystem, ds: Dataset, run: RunSett
     });
     return `/search/professionals/${id}/slots?${q}`;
   };
-  const slots = summarize([await load(system.urls.query_api, [{ method: 'GET', setupRequest: (req) => ({ ...req, path: slotsPath() }) }])(run.durationS)]);
+  const slots = summarize([await load(system.urls.query_api, run, [{ method: 'GET', setupRequest: (req) => ({ ...req, path: slotsPath() }) }])(run.durationS)]);
   log(`  query-api ${describe(slots)}`);
 
   return {
     slots,
-    uncached: { ...uncached, cache_hit_ratio: uncachedHits },
+    uncached,
     es_direct: esDirect,
     cached: { ...cached, cache_hit_ratio: cachedHits },
     express_bare: bare,
