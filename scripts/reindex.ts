@@ -61,6 +61,8 @@ export interface ReindexResult {
 
 const DAY_MS = 86_400_000;
 const SLOW_REQUEST = { requestTimeout: 120_000 };
+// merging a million documents takes minutes on two cores
+const FORCE_MERGE_TIMEOUT_MS = 30 * 60_000;
 const CATCH_UP_BATCH = 500;
 const VERSION_PAGE = 5000;
 const CATCH_UP_ATTEMPTS = 3;
@@ -93,6 +95,9 @@ export async function reindex(deps: ReindexDeps, opts: ReindexOptions = {}): Pro
       bar?.stop();
       if (dropped.length > 0) throw new Error(`Elasticsearch refused ${dropped.length} documents, e.g. ${dropped.slice(0, 3).join('; ')}`);
     });
+    // One segment before it serves: a bulk load leaves several, and every search visits each one (measured
+    // at 100k professionals: +26 % direct Elasticsearch throughput). The live updates that follow are small.
+    await es.indices.forcemerge({ index, max_num_segments: 1 }, { requestTimeout: FORCE_MERGE_TIMEOUT_MS });
     await es.indices.putSettings({ index, settings: { refresh_interval: INDEX_SETTINGS.refresh_interval } }, SLOW_REQUEST);
     await es.indices.refresh({ index }, SLOW_REQUEST);
   } catch (err) {

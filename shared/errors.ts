@@ -30,8 +30,11 @@ export const fail = <C extends string>(code: C, detail?: string, errors?: FieldE
 
 /** Thrown inside the HTTP layer to answer a problem; never used for surprises. */
 export class HttpProblem extends Error {
-  constructor(readonly problem: Problem) {
+  readonly problem: Problem;
+
+  constructor(problem: Problem) {
     super(problem.detail ?? problem.title);
+    this.problem = problem;
   }
 }
 

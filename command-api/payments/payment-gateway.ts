@@ -43,12 +43,13 @@ export interface RefundResult {
 export type PaymentErrorCode = 'unavailable' | 'already_refunded' | 'invalid_state' | 'rejected';
 
 export class PaymentProviderError extends Error {
-  constructor(
-    readonly code: PaymentErrorCode,
-    message: string,
-    readonly providerCode?: string,
-  ) {
+  readonly code: PaymentErrorCode;
+  readonly providerCode: string | undefined;
+
+  constructor(code: PaymentErrorCode, message: string, providerCode?: string) {
     super(message);
+    this.code = code;
+    this.providerCode = providerCode;
     this.name = 'PaymentProviderError';
   }
 }

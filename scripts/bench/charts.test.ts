@@ -14,6 +14,8 @@ function point(professionals: number, p99_ms: number, measured_at = '2026-11-30T
     es_req_s: 760,
     es_p50_ms: p99_ms / 4,
     es_p99_ms: p99_ms / 1.5,
+    one_client_p50_ms: p99_ms / 8,
+    one_client_p99_ms: p99_ms / 4,
     index_bytes: professionals * 2000,
     load_s: professionals / 1000,
     index_s: professionals / 7000,

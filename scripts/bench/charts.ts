@@ -15,6 +15,9 @@ export interface ScalingPoint {
   es_req_s: number; // the same queries straight to Elasticsearch
   es_p50_ms: number;
   es_p99_ms: number;
+  /** uncached search through query-api, one request at a time: latency without queueing */
+  one_client_p50_ms: number;
+  one_client_p99_ms: number;
   index_bytes: number; // primary store size of the index
   load_s: number; // loading PostgreSQL
   index_s: number; // reindex into Elasticsearch

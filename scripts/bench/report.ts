@@ -195,12 +195,12 @@ ${jobLine('confirmation emails (SMTP to the mail sink)', r.jobs.emails)}
 Each size is a run of its own (this one, or \`npm run bench -- --scale-point N\`): the uncached comparison above, at that size.
 Index size is the primary store after the reindex; load is PostgreSQL, index is the reindex into Elasticsearch.
 
-| Professionals | query-api req/s | p50 ms | p90 ms | p99 ms | Elasticsearch req/s | ES p50 ms | ES p99 ms | index MB | load s | index s | measured |
-|---|---|---|---|---|---|---|---|---|---|---|---|
+| Professionals | query-api req/s | p50 ms | p90 ms | p99 ms | one client p50 / p99 ms | Elasticsearch req/s | ES p50 ms | ES p99 ms | index MB | load s | index s | measured |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|
 ${r.scaling
   .map(
     (p) =>
-      `| ${p.professionals} | ${p.req_s} | ${p.p50_ms} | ${p.p90_ms} | ${p.p99_ms} | ${p.es_req_s} | ${p.es_p50_ms} | ${p.es_p99_ms} | ${round(p.index_bytes / 2 ** 20, 1)} | ${p.load_s} | ${p.index_s} | ${p.measured_at.slice(0, 10)} |`,
+      `| ${p.professionals} | ${p.req_s} | ${p.p50_ms} | ${p.p90_ms} | ${p.p99_ms} | ${p.one_client_p50_ms ?? '–'} / ${p.one_client_p99_ms ?? '–'} | ${p.es_req_s} | ${p.es_p50_ms} | ${p.es_p99_ms} | ${round(p.index_bytes / 2 ** 20, 1)} | ${p.load_s} | ${p.index_s} | ${p.measured_at.slice(0, 10)} |`,
   )
   .join('\n')}
 

@@ -95,8 +95,8 @@ async function main(): Promise<number> {
       return 0;
     }
     if (values['scale-point']) {
-      const { uncached, es_direct } = await benchUncachedSearch(sys, dataset, mode.run, log);
-      const point = scalingPoint(dataset, uncached, es_direct, await indexBytes(sys.esUrl, sys.config.elasticsearch.alias));
+      const { uncached, es_direct, one_client } = await benchUncachedSearch(sys, dataset, mode.run, log);
+      const point = scalingPoint(dataset, uncached, es_direct, one_client, await indexBytes(sys.esUrl, sys.config.elasticsearch.alias));
       const scaling = recordScalingPoint(RESULTS_DIR, point);
       const latest = path.join(RESULTS_DIR, 'latest.json');
       if (existsSync(latest)) writeReport({ ...(JSON.parse(readFileSync(latest, 'utf8')) as Report), scaling }, RESULTS_DIR);
@@ -121,7 +121,10 @@ async function main(): Promise<number> {
     // a quick run's short runs are no point of the curve
     const scaling =
       modeName === 'full'
-        ? recordScalingPoint(RESULTS_DIR, scalingPoint(dataset, search.uncached, search.es_direct, await indexBytes(sys.esUrl, sys.config.elasticsearch.alias)))
+        ? recordScalingPoint(
+            RESULTS_DIR,
+            scalingPoint(dataset, search.uncached, search.es_direct, search.uncached_one_client, await indexBytes(sys.esUrl, sys.config.elasticsearch.alias)),
+          )
         : readScaling(RESULTS_DIR);
     const cpu = cpuShares(cpuBefore, cpuSnapshot());
     log(

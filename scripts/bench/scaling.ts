@@ -11,7 +11,7 @@ import type { LoadResult } from './measure.ts';
 
 const FILE = 'scaling.json';
 
-export function scalingPoint(ds: Dataset, uncached: LoadResult, esDirect: LoadResult, indexBytes: number): ScalingPoint {
+export function scalingPoint(ds: Dataset, uncached: LoadResult, esDirect: LoadResult, oneClient: LoadResult, indexBytes: number): ScalingPoint {
   return {
     professionals: ds.professionals,
     req_s: uncached.rps,
@@ -21,6 +21,8 @@ export function scalingPoint(ds: Dataset, uncached: LoadResult, esDirect: LoadRe
     es_req_s: esDirect.rps,
     es_p50_ms: esDirect.p50_ms,
     es_p99_ms: esDirect.p99_ms,
+    one_client_p50_ms: oneClient.p50_ms,
+    one_client_p99_ms: oneClient.p99_ms,
     index_bytes: indexBytes,
     load_s: Math.round(ds.load_ms / 100) / 10,
     index_s: Math.round(ds.reindex_ms / 100) / 10,

@@ -23,6 +23,8 @@ import type { BenchSystem } from './system.ts';
 export interface SearchResults {
   uncached: LoadResult & { cache_hit_ratio: number };
   es_direct: LoadResult;
+  /** uncached, one request at a time: latency without queueing */
+  uncached_one_client: LoadResult;
   cached: LoadResult & { cache_hit_ratio: number };
   express_bare: LoadResult;
   /** GET /search/professionals/:id/slots over 7 days for a different professional each time (never cached) */
@@ -47,7 +49,7 @@ export async function benchUncachedSearch(
   ds: Dataset,
   run: RunSettings,
   log: (msg: string) => void,
-): Promise<{ uncached: SearchResults['uncached']; es_direct: LoadResult; apiPath: (c: Coordinates) => string }> {
+): Promise<{ uncached: SearchResults['uncached']; es_direct: LoadResult; one_client: LoadResult; apiPath: (c: Coordinates) => string }> {
   // Everyone free for an hour on a day no phase books: the availability filter is part of the query.
   const fixed = {
     location_radius_km: '10',
@@ -86,14 +88,25 @@ export async function benchUncachedSearch(
   const uncachedHits = hitRatio(before, await cacheCounts(system));
   log(`  query-api ${describe(uncached)}, cache hit ratio ${uncachedHits}`);
   log(`  Elasticsearch ${describe(esDirect)}`);
-  return { uncached: { ...uncached, cache_hit_ratio: uncachedHits }, es_direct: esDirect, apiPath };
+  // Latency without queueing: at concurrency 16 on two cores, p50 is mostly the wait for a free core.
+  const next = coordinates(seed++);
+  const oneClient = summarize([
+    await cannon({
+      url: system.urls.query_api,
+      connections: 1,
+      duration: run.durationS,
+      requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: apiPath(next()) }) }],
+    }),
+  ]);
+  log(`  query-api, one client at a time: ${describe(oneClient)}`);
+  return { uncached: { ...uncached, cache_hit_ratio: uncachedHits }, es_direct: esDirect, one_client: oneClient, apiPath };
 }
 
 const load = (url: string, run: RunSettings, requests: Parameters<typeof cannon>[0]['requests']) => (seconds: number) =>
   cannon({ url, connections: run.connections, duration: seconds, requests });
 
 export async function benchSearch(system: BenchSystem, ds: Dataset, run: RunSettings, log: (msg: string) => void): Promise<SearchResults> {
-  const { uncached, es_direct: esDirect, apiPath } = await benchUncachedSearch(system, ds, run, log);
+  const { uncached, es_direct: esDirect, one_client: oneClient, apiPath } = await benchUncachedSearch(system, ds, run, log);
 
   const hotPath = apiPath({ lat: String(CITIES[0].lat), long: String(CITIES[0].long) });
   await fetch(system.urls.query_api + hotPath).then((r) => r.text()); // fills the cache
@@ -132,6 +145,7 @@ export async function benchSearch(system: BenchSystem, ds: Dataset, run: RunSett
     slots,
     uncached,
     es_direct: esDirect,
+    uncached_one_client: oneClient,
     cached: { ...cached, cache_hit_ratio: cachedHits },
     express_bare: bare,
     body_bytes: Buffer.byteLength(body),
@@ -163,7 +177,7 @@ interface CapturedRequest {
  * filter_path and friends, headers, body), captured from the client's diagnostic events while query-api's
  * own search code runs in this process against the real node.
  */
-async function captureElasticsearchRequest(system: BenchSystem, params: Record<string, string>): Promise<CapturedRequest> {
+export async function captureElasticsearchRequest(system: BenchSystem, params: Record<string, string>): Promise<CapturedRequest> {
   const input = validate(searchQuerySchema, params);
   if (!input.ok) throw new Error(`bench search query is invalid: ${JSON.stringify(input)}`);
   const config = { ...system.config, redisUrl: undefined, search: { ...system.config.search, cacheTtlSeconds: 0 } };

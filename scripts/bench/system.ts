@@ -105,7 +105,7 @@ export async function startSystem(opts: { log: (msg: string) => void; appNodeFla
 
     const launch = async (name: string, entry: string, childEnv: NodeJS.ProcessEnv, port: number, flags: string[] = []): Promise<string> => {
       const logFd = openSync(path.join(dir, 'logs', `${name}.log`), 'a');
-      const child = spawn(process.execPath, [...APP_NODE_FLAGS, ...flags, '--import', 'tsx', entry], { env: childEnv, stdio: ['ignore', logFd, logFd] });
+      const child = spawn(process.execPath, [...APP_NODE_FLAGS, ...flags, entry], { env: childEnv, stdio: ['ignore', logFd, logFd] });
       closeSync(logFd);
       children.set(name, child);
       const url = `http://127.0.0.1:${port}`;

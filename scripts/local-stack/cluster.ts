@@ -22,7 +22,7 @@ const instances = Number(count);
 runProcess(`${name} cluster`, async () => {
   if (!name || !entry || !Number.isInteger(instances) || instances < 1) throw new Error('usage: cluster.ts <name> <entry> <instances>');
   // silent: the instances' output comes through pipes, which the supervisor passes on to ours
-  cluster.setupPrimary({ exec: entry, args: [], execArgv: [...APP_NODE_FLAGS, '--import', 'tsx'], silent: true });
+  cluster.setupPrimary({ exec: entry, args: [], execArgv: APP_NODE_FLAGS, silent: true });
   const say = (msg: string) => process.stdout.write(`${msg}\n`);
   const members: Supervised[] = Array.from({ length: instances }, (_, i) =>
     supervise({

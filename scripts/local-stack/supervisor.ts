@@ -56,7 +56,7 @@ export function supervise(opts: SupervisedOptions): Supervised {
     const startedAt = Date.now();
     const proc =
       opts.fork?.() ??
-      spawn(process.execPath, [...APP_NODE_FLAGS, '--import', 'tsx', opts.entry, ...(opts.args ?? [])], {
+      spawn(process.execPath, [...APP_NODE_FLAGS, opts.entry, ...(opts.args ?? [])], {
         env: opts.env,
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
         detached: true,

@@ -285,13 +285,16 @@ interface StripeErrorBody {
 }
 
 class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly body: StripeErrorBody,
-    /** whether an idempotency key stores this answer (false for validation failures) */
-    readonly storable = true,
-  ) {
+  readonly status: number;
+  readonly body: StripeErrorBody;
+  /** whether an idempotency key stores this answer (false for validation failures) */
+  readonly storable: boolean;
+
+  constructor(status: number, body: StripeErrorBody, storable = true) {
     super(body.message);
+    this.status = status;
+    this.body = body;
+    this.storable = storable;
   }
 }
 

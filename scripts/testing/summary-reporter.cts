@@ -1,11 +1,12 @@
-import Mocha = require('mocha');
+import type { MochaOptions, Runner } from 'mocha';
 
+const Mocha: typeof import('mocha') = require('mocha');
 const { Spec } = Mocha.reporters;
 const { EVENT_RUN_END } = Mocha.Runner.constants;
 
 /** Mocha's spec output, then the one summary line CI reads: `mocha: N passed, N failed`. */
 class SummaryReporter extends Spec {
-  constructor(runner: Mocha.Runner, options?: Mocha.MochaOptions) {
+  constructor(runner: Runner, options?: MochaOptions) {
     super(runner, options);
     runner.once(EVENT_RUN_END, () => {
       const stats = runner.stats;
@@ -14,4 +15,4 @@ class SummaryReporter extends Spec {
   }
 }
 
-export = SummaryReporter;
+module.exports = SummaryReporter;

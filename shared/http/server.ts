@@ -36,7 +36,8 @@ export function listen(app: Express, opts: ListenOptions, logger: Logger, name: 
  */
 export function closeServer(server: http.Server): Promise<void> {
   return new Promise((resolve) => {
-    server.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => res.setHeader('Connection', 'close'));
+    // before the app's listener, which may answer at once (search/hot-search.ts)
+    server.prependListener('request', (_req: http.IncomingMessage, res: http.ServerResponse) => res.setHeader('Connection', 'close'));
     server.close(() => resolve());
     server.closeIdleConnections();
     setTimeout(() => server.closeAllConnections(), 10_000).unref();

@@ -7,12 +7,16 @@ import { DAY_MS, MINUTE_MS } from './intervals.ts';
  * call each. Local times are "wall-clock milliseconds": the instant the wall-clock reading would be in UTC.
  */
 export class ZoneOffsets {
-  private constructor(
-    readonly timeZone: string,
-    /** transitions[i] is the instant at which offsets[i + 1] starts; offsets[0] applies before the first */
-    private readonly transitions: readonly number[],
-    private readonly offsets: readonly number[],
-  ) {}
+  readonly timeZone: string;
+  /** transitions[i] is the instant at which offsets[i + 1] starts; offsets[0] applies before the first */
+  private readonly transitions: readonly number[];
+  private readonly offsets: readonly number[];
+
+  private constructor(timeZone: string, transitions: readonly number[], offsets: readonly number[]) {
+    this.timeZone = timeZone;
+    this.transitions = transitions;
+    this.offsets = offsets;
+  }
 
   static read(timeZone: string, from: number, to: number): ZoneOffsets {
     let zoned = Temporal.Instant.fromEpochMilliseconds(from).toZonedDateTimeISO(timeZone);
