@@ -177,7 +177,7 @@ interface CapturedRequest {
  * filter_path and friends, headers, body), captured from the client's diagnostic events while query-api's
  * own search code runs in this process against the real node.
  */
-export async function captureElasticsearchRequest(system: BenchSystem, params: Record<string, string>): Promise<CapturedRequest> {
+async function captureElasticsearchRequest(system: BenchSystem, params: Record<string, string>): Promise<CapturedRequest> {
   const input = validate(searchQuerySchema, params);
   if (!input.ok) throw new Error(`bench search query is invalid: ${JSON.stringify(input)}`);
   const config = { ...system.config, redisUrl: undefined, search: { ...system.config.search, cacheTtlSeconds: 0 } };
