@@ -4,6 +4,7 @@ import type { ElasticsearchClient } from '../shared/elasticsearch.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { Redis } from '../shared/redis.ts';
 import type { QueryMetrics } from './metrics.ts';
+import type { IndexFeatures } from './search/index-features.ts';
 import type { SingleFlightCache } from './search/response-cache.ts';
 
 export interface QueryDeps {
@@ -14,6 +15,8 @@ export interface QueryDeps {
   redis?: Redis;
   registry: Registry;
   metrics: QueryMetrics;
+  /** What the documents behind the alias can be searched by. */
+  indexFeatures: IndexFeatures;
   /** Response cache with single flight (Redis, in-process LRU, or none at TTL 0). */
   cache: SingleFlightCache;
 }

@@ -9,6 +9,7 @@ import { isEntryPoint, runProcess } from '../shared/process.ts';
 import { createApp } from './app.ts';
 import type { QueryDeps } from './deps.ts';
 import { createQueryMetrics } from './metrics.ts';
+import { watchIndexFeatures } from './search/index-features.ts';
 import { createResponseCache, createSingleFlightCache } from './search/response-cache.ts';
 
 export async function createRuntime(config: Config, opts: { logger?: Logger } = {}): Promise<{ deps: QueryDeps; close(): Promise<void> }> {
@@ -22,10 +23,12 @@ export async function createRuntime(config: Config, opts: { logger?: Logger } = 
   const namespace = config.elasticsearch.alias;
   const responseCache = createResponseCache({ ttlSeconds: config.search.cacheTtlSeconds, namespace, metrics, ...(redis ? { redis } : {}) });
   const cache = createSingleFlightCache(responseCache, metrics);
-  const deps: QueryDeps = { config, logger, es, registry, metrics, cache, ...(redis ? { redis } : {}) };
+  const indexFeatures = await watchIndexFeatures(es, config.elasticsearch.alias, logger);
+  const deps: QueryDeps = { config, logger, es, registry, metrics, cache, indexFeatures, ...(redis ? { redis } : {}) };
   return {
     deps,
     close: async () => {
+      indexFeatures.close();
       await es.close();
       responseCache.close();
       redis?.disconnect();

@@ -1,6 +1,7 @@
 import type { ProfessionalProfile } from '../../shared/professional.ts';
 import { toDocumentAvailability } from '../../shared/schedules/document-availability.ts';
 import { availableTime, busyTime, defaultSchedule, type Schedule } from '../../shared/schedules/schedule.ts';
+import { documentCells } from '../../shared/search/geo-cells.ts';
 import type { ProfessionalDocument } from '../../shared/search/professional-document.ts';
 import { computeFreeRanges, type Interval } from './free-ranges.ts';
 
@@ -38,6 +39,7 @@ export function buildProfessionalDocument(s: ProfessionalSnapshot, now: Date, ho
     rate_per_minute: s.ratePerMinute,
     currency: s.currency,
     location: { lat: s.lat, lon: s.long },
+    geo_cells: documentCells(s.lat, s.long, s.category.toLowerCase()),
     travel_modes: s.travelModes,
     time_zone: s.timeZone,
     active: s.active,

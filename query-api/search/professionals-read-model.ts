@@ -1,6 +1,8 @@
 import { errors, type estypes } from '@elastic/elasticsearch';
 import type { ElasticsearchClient } from '../../shared/elasticsearch.ts';
 import type { ProfessionalDocument } from '../../shared/search/professional-document.ts';
+import { searchCells } from '../../shared/search/geo-cells.ts';
+import type { IndexFeatures } from './index-features.ts';
 import type { SearchAfter, SearchQuery } from './search-query.ts';
 
 /** The fields a result row shows; the rest (free ranges above all) stays in Elasticsearch. */
@@ -41,14 +43,25 @@ export interface SearchHit {
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
 
-/** Where the read model lives and how long a search may wait for it. */
+/** Where the read model lives, how long a search may wait for it, and whether its documents carry geo cells. */
 export interface ReadModel {
   alias: string;
   timeoutMs: number;
+  geoCells: boolean;
 }
 
-export function readModel(deps: { config: { elasticsearch: { alias: string; requestTimeoutMs: number } } }): ReadModel {
-  return { alias: deps.config.elasticsearch.alias, timeoutMs: deps.config.elasticsearch.requestTimeoutMs };
+export function readModel(deps: { config: { elasticsearch: { alias: string; requestTimeoutMs: number } }; indexFeatures: IndexFeatures }): ReadModel {
+  return { alias: deps.config.elasticsearch.alias, timeoutMs: deps.config.elasticsearch.requestTimeoutMs, geoCells: deps.indexFeatures.geoCells() };
+}
+
+/**
+ * The cells a search's candidates must lie in (narrowed by its category when it names one): a terms filter
+ * on them leads the query, so Elasticsearch checks distance, price and free time only for the professionals
+ * of a few cells rather than for every professional of the category (at 1M professionals, tens of thousands).
+ */
+export function searchCellTerms(q: Pick<SearchQuery, 'lat' | 'long' | 'location_radius_km' | 'category'>): string[] {
+  const cells = searchCells(q.lat, q.long, q.location_radius_km);
+  return q.category === undefined ? cells : cells.map((cell) => `${cell}/${q.category}`);
 }
 
 /**
@@ -69,6 +82,7 @@ export async function searchProfessionalIndex(
 ): Promise<SearchHit[]> {
   const here = { lat: q.lat, lon: q.long };
   const filter: estypes.QueryDslQueryContainer[] = [{ term: { active: true } }, { geo_distance: { distance: `${q.location_radius_km}km`, location: here } }];
+  if (target.geoCells) filter.push({ terms: { geo_cells: searchCellTerms(q) } });
   if (q.category !== undefined) filter.push({ term: { category: q.category } });
   if (q.rate_per_minute !== undefined) filter.push({ range: { rate_per_minute: { lte: q.rate_per_minute } } });
   if (q.travel_mode !== undefined) filter.push({ term: { travel_modes: q.travel_mode } });

@@ -147,7 +147,8 @@ machine was ${pct(m.cpu_during_runs.machine_busy)} busy: the bench ${pct(m.cpu_d
     r.settings.app_node_flags.length ? `\nThe apps ran with node flags \`${r.settings.app_node_flags.join(' ')}\`.` : ''
   }
 
-Dataset: ${r.dataset.professionals} professionals in ${r.dataset.cities.join(', ')}, ${r.dataset.availabilities} availability windows;
+Dataset: ${r.dataset.professionals} professionals in ${r.dataset.cities.join(', ')}, each with weekly hours in its own time zone
+(office hours with lunch, Tuesday–Saturday, evenings, part-time) and booking rules, plus ${r.dataset.availabilities} one-off windows;
 loaded in ${(r.dataset.load_ms / 1000).toFixed(1)} s, reindexed in ${(r.dataset.reindex_ms / 1000).toFixed(1)} s.
 
 ## Targets

@@ -13,6 +13,7 @@ import { createLogger } from '../../shared/logger.ts';
 import { validate } from '../../shared/validation.ts';
 import { createRuntime } from '../../query-api/main.ts';
 import { parsedSearch, searchProfessionals } from '../../query-api/search/search-professionals.ts';
+import { searchCellTerms } from '../../query-api/search/professionals-read-model.ts';
 import { searchQuerySchema } from '../../query-api/search/search-query.ts';
 import { freePort } from '../local-stack/ports.ts';
 import { prng } from '../seed.ts';
@@ -62,7 +63,11 @@ export async function benchUncachedSearch(
   };
   const apiPath = (c: Coordinates) => `/search/professionals?${new URLSearchParams({ lat: c.lat, long: c.long, ...fixed })}`;
   const es = await captureElasticsearchRequest(system, { ...SENTINEL, ...fixed });
-  const esBody = (c: Coordinates) => es.body.split(SENTINEL.lat).join(c.lat).split(SENTINEL.long).join(c.long);
+  // The query's geo cells follow its coordinates too.
+  const cellsOf = (c: Coordinates) =>
+    JSON.stringify(searchCellTerms({ lat: Number(c.lat), long: Number(c.long), location_radius_km: 10, category: fixed.category }));
+  if (!es.body.includes(cellsOf(SENTINEL))) throw new Error(`the captured Elasticsearch body does not carry the query's geo cells: ${es.body}`);
+  const esBody = (c: Coordinates) => es.body.split(cellsOf(SENTINEL)).join(cellsOf(c)).split(SENTINEL.lat).join(c.lat).split(SENTINEL.long).join(c.long);
   await sanityCheck(system, apiPath(coordinates(1)()), es, esBody(coordinates(1)()), log);
 
   // A fresh seed for every run: Elasticsearch's caches never see a measured query twice.

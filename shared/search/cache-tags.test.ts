@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { circlesWithAPointInside } from '../../scripts/testing/geo.ts';
 import { changeTags, differingTime, EPOCH_TAG, professionalTags, searchTags, type IndexedView } from './cache-tags.ts';
 
 const now = new Date('2027-03-10T09:00:00Z');
@@ -232,30 +233,14 @@ describe('search cache tags', () => {
     });
 
     it('touches a tag of every search whose circle holds the professional (random points, the whole globe)', () => {
-      let seed = 42;
-      const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-      for (let i = 0; i < 5000; i++) {
-        const q = { lat: random() * 180 - 90, long: random() * 360 - 180, location_radius_km: 0.5 + random() * 199.5 };
-        // a point inside the circle: a random bearing and distance from its centre
-        const [lat, lon] = destination(q.lat, q.long, random() * 360, random() * q.location_radius_km);
-        const touched = new Set(changeTags('p', undefined, view({ location: { lat, lon } }), now));
+      for (const { q, point } of circlesWithAPointInside(5000)) {
+        const touched = new Set(changeTags('p', undefined, view({ location: point }), now));
         const tags = areaTags(searchTags(q));
         expect(
           tags.some((t) => touched.has(t)),
-          `${JSON.stringify(q)} → ${lat},${lon}`,
+          `${JSON.stringify(q)} → ${point.lat},${point.lon}`,
         ).to.equal(true);
       }
     });
   });
 });
-
-/** The point `km` from (lat, lon) along `bearing` degrees, on a sphere of Earth's mean radius. */
-function destination(lat: number, lon: number, bearing: number, km: number): [number, number] {
-  const rad = Math.PI / 180;
-  const d = km / 6371.0088;
-  const φ1 = lat * rad;
-  const θ = bearing * rad;
-  const φ2 = Math.asin(Math.sin(φ1) * Math.cos(d) + Math.cos(φ1) * Math.sin(d) * Math.cos(θ));
-  const λ2 = lon * rad + Math.atan2(Math.sin(θ) * Math.sin(d) * Math.cos(φ1), Math.cos(d) - Math.sin(φ1) * Math.sin(φ2));
-  return [φ2 / rad, ((((λ2 / rad + 540) % 360) + 360) % 360) - 180];
-}

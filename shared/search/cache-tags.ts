@@ -1,3 +1,4 @@
+import { circleCells, gridCell, GRIDS } from './geo-cells.ts';
 import type { DateRange, ProfessionalDocument } from './professional-document.ts';
 
 /**
@@ -21,48 +22,16 @@ import type { DateRange, ProfessionalDocument } from './professional-document.ts
  */
 export const EPOCH_TAG = 'epoch';
 
-const FINE_DEG = 0.5;
-const COARSE_DEG = 10;
 const MAX_FINE_CELLS = 256;
-// Elasticsearch's arc distance uses the mean Earth radius; the 1% margin keeps rounding on the safe side.
-const KM_PER_DEG_LAT = (6371.0088 * Math.PI) / 180;
-const MARGIN = 1.01;
 const HOUR_MS = 3_600_000;
 const MAX_HOUR_TAGS = 240;
 
 export const professionalTag = (id: string) => `p:${id}`;
 
-function cell(lat: number, lon: number, deg: number): string {
-  const columns = Math.round(360 / deg);
-  const row = Math.floor((Math.min(lat, 89.999999) + 90) / deg);
-  const col = ((Math.floor((lon + 180) / deg) % columns) + columns) % columns;
-  return `${deg === FINE_DEG ? 'f' : 'c'}${row}.${col}`;
-}
-
-const pointCells = (lat: number, lon: number) => [cell(lat, lon, FINE_DEG), cell(lat, lon, COARSE_DEG)];
-
-/** The cells of one grid that the bounding box of a circle touches, or undefined when they are too many. */
-function circleCells(lat: number, lon: number, radiusKm: number, deg: number, max: number): string[] | undefined {
-  const dLat = (radiusKm * MARGIN) / KM_PER_DEG_LAT;
-  const south = Math.max(-90, lat - dLat);
-  const north = Math.min(90, lat + dLat);
-  const widestCos = Math.cos((Math.min(89.9, Math.max(Math.abs(south), Math.abs(north))) * Math.PI) / 180);
-  const dLon = Math.min(180, (radiusKm * MARGIN) / (KM_PER_DEG_LAT * widestCos));
-  const rows = [Math.floor((Math.min(south, 89.999999) + 90) / deg), Math.floor((Math.min(north, 89.999999) + 90) / deg)];
-  const columns = Math.round(360 / deg);
-  const firstCol = Math.floor((lon - dLon + 180) / deg);
-  const lastCol = Math.min(firstCol + columns - 1, Math.floor((lon + dLon + 180) / deg));
-  if ((rows[1]! - rows[0]! + 1) * (lastCol - firstCol + 1) > max) return undefined;
-  const prefix = deg === FINE_DEG ? 'f' : 'c';
-  const cells: string[] = [];
-  for (let row = rows[0]!; row <= rows[1]!; row++) {
-    for (let col = firstCol; col <= lastCol; col++) cells.push(`${prefix}${row}.${((col % columns) + columns) % columns}`);
-  }
-  return cells;
-}
+const pointCells = (lat: number, lon: number) => [gridCell(lat, lon, GRIDS.fine), gridCell(lat, lon, GRIDS.coarse)];
 
 function areaCells(lat: number, lon: number, radiusKm: number): string[] {
-  return circleCells(lat, lon, radiusKm, FINE_DEG, MAX_FINE_CELLS) ?? circleCells(lat, lon, radiusKm, COARSE_DEG, Infinity)!;
+  return circleCells(lat, lon, radiusKm, GRIDS.fine, MAX_FINE_CELLS) ?? circleCells(lat, lon, radiusKm, GRIDS.coarse, Infinity)!;
 }
 
 function hours(fromMs: number, toMs: number): number[] {

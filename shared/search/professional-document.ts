@@ -20,6 +20,8 @@ export interface ProfessionalDocument {
   rate_per_minute: number;
   currency: string;
   location: { lat: number; lon: number };
+  /** The cells of shared/search/geo-cells.ts it lies in, alone and with its category: a search's leading filter. */
+  geo_cells: string[];
   travel_modes: TravelMode[];
   time_zone: string;
   /** Inactive professionals stay indexed (so external versions keep ordering every write) and are filtered out. */

@@ -16,7 +16,15 @@ export const INDEX_SETTINGS = {
   refresh_interval: REFRESH_INTERVAL,
 } as const;
 
+/**
+ * Features of an index's documents that searches may rely on, in its mapping's `_meta`. An index built
+ * before a feature existed lacks it (adding the field to its mapping does not fill old documents), and
+ * searches do without until a reindex.
+ */
+export const INDEX_FEATURES = { geo_cells: true } as const;
+
 export const INDEX_MAPPINGS = {
+  _meta: INDEX_FEATURES,
   dynamic: 'strict',
   properties: {
     id: { type: 'keyword' },
@@ -25,6 +33,8 @@ export const INDEX_MAPPINGS = {
     rate_per_minute: { type: 'integer' },
     currency: { type: 'keyword' },
     location: { type: 'geo_point' },
+    // shared/search/geo-cells.ts: where a search's candidates come from
+    geo_cells: { type: 'keyword' },
     travel_modes: { type: 'keyword' },
     time_zone: { type: 'keyword', index: false },
     active: { type: 'boolean' },
