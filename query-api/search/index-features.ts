@@ -16,13 +16,15 @@ export interface IndexFeatures {
  * index from before a feature is searched without it, never wrongly with it.
  */
 export async function watchIndexFeatures(es: ElasticsearchClient, alias: string, logger: Logger): Promise<IndexFeatures> {
-  let geoCells = false;
+  let geoCells: boolean | undefined;
   const check = async () => {
     try {
       const mappings = Object.values(await es.indices.getMapping({ index: alias }, { requestTimeout: FIRST_CHECK_TIMEOUT_MS }));
       const next = mappings.length > 0 && mappings.every((m) => (m.mappings._meta as { geo_cells?: unknown } | undefined)?.geo_cells === true);
-      if (next !== geoCells)
-        logger.info({ geo_cells: next }, next ? 'searching by geo cells' : 'index without geo cells: searching without them until a reindex');
+      if (next !== geoCells) {
+        if (next) logger.info('searching by geo cells');
+        else logger.warn(`the index behind ${alias} has no geo cells: searching without them (slower) until \`npm run reindex\``);
+      }
       geoCells = next;
     } catch {
       // no alias yet, or Elasticsearch away: keep what was known
@@ -31,5 +33,5 @@ export async function watchIndexFeatures(es: ElasticsearchClient, alias: string,
   await check();
   const timer = setInterval(() => void check(), CHECK_EVERY_MS);
   timer.unref();
-  return { geoCells: () => geoCells, close: () => clearInterval(timer) };
+  return { geoCells: () => geoCells === true, close: () => clearInterval(timer) };
 }
