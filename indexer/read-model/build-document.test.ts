@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { buildProfessionalDocument, FREE_RANGES_MARGIN_DAYS, type ProfessionalSnapshot } from './build-document.ts';
 import { DEFAULT_RULES, emptyWeek } from '../../shared/schedules/schedule.ts';
+import { documentCells } from '../../shared/search/geo-cells.ts';
 
 const H = 3_600_000;
 const now = new Date('2030-01-01T00:00:00Z');
@@ -31,6 +32,7 @@ describe('buildProfessionalDocument', () => {
       rate_per_minute: 150,
       currency: 'GHS',
       location: { lat: 5.6037, lon: -0.187 },
+      geo_cells: documentCells(5.6037, -0.187, 'plumber'),
       travel_modes: ['car', 'walking'],
       time_zone: 'Africa/Accra',
       active: true,
