@@ -2,7 +2,7 @@ import type { ElasticsearchClient } from '../../shared/elasticsearch.ts';
 import type { Logger } from '../../shared/logger.ts';
 
 const CHECK_EVERY_MS = 10_000;
-const FIRST_CHECK_TIMEOUT_MS = 2000;
+const CHECK_TIMEOUT_MS = 2000;
 
 export interface IndexFeatures {
   /** Every document behind the alias carries geo_cells (its index was built with them). */
@@ -19,7 +19,7 @@ export async function watchIndexFeatures(es: ElasticsearchClient, alias: string,
   let geoCells: boolean | undefined;
   const check = async () => {
     try {
-      const mappings = Object.values(await es.indices.getMapping({ index: alias }, { requestTimeout: FIRST_CHECK_TIMEOUT_MS }));
+      const mappings = Object.values(await es.indices.getMapping({ index: alias }, { requestTimeout: CHECK_TIMEOUT_MS }));
       const next = mappings.length > 0 && mappings.every((m) => (m.mappings._meta as { geo_cells?: unknown } | undefined)?.geo_cells === true);
       if (next !== geoCells) {
         if (next) logger.info('searching by geo cells');

@@ -47,10 +47,15 @@ export class SharedWindowStore implements Store {
     this.timer.unref();
   }
 
+  /** The Redis key of a client's counter in the current window, and when that window started. */
+  private windowKey(key: string): [string, number] {
+    const windowStart = Math.floor(Date.now() / this.windowMs) * this.windowMs;
+    return [`${this.prefix}${key}:${windowStart}`, windowStart];
+  }
+
   /** The window's counter; the first hit of a client in a window reads what other instances counted. */
   private async entry(key: string): Promise<[string, WindowCount]> {
-    const windowStart = Math.floor(Date.now() / this.windowMs) * this.windowMs;
-    const redisKey = `${this.prefix}${key}:${windowStart}`;
+    const [redisKey, windowStart] = this.windowKey(key);
     let count = this.counts.get(redisKey);
     if (!count) {
       count = { shared: 0, unsynced: 0, resetTime: windowStart + this.windowMs };
@@ -67,8 +72,7 @@ export class SharedWindowStore implements Store {
    * stays within `limit`; otherwise counts nothing and returns undefined.
    */
   countNow(key: string, limit: number): ClientRateLimitInfo | undefined {
-    const windowStart = Math.floor(Date.now() / this.windowMs) * this.windowMs;
-    const c = this.counts.get(`${this.prefix}${key}:${windowStart}`);
+    const c = this.counts.get(this.windowKey(key)[0]);
     if (!c || c.shared + c.unsynced >= limit) return undefined;
     c.unsynced += 1;
     return { totalHits: c.shared + c.unsynced, resetTime: new Date(c.resetTime) };
@@ -145,7 +149,7 @@ export type RateLimiter = RequestHandler & {
 };
 
 /** Per-client limits with the standard RateLimit headers; counters shared through Redis when there is one. */
-export function createRateLimiter(opts: { name: string; perMinute: number; logger: Logger; redis?: Redis; key?: (req: Request) => string }): RateLimiter {
+export function createRateLimiter(opts: { name: string; perMinute: number; logger: Logger; redis?: Redis }): RateLimiter {
   const store = opts.redis ? new SharedWindowStore(opts.redis, `rl:${opts.name}:`, opts.logger) : undefined;
   const middleware = rateLimit({
     windowMs: WINDOW_MS,
@@ -153,7 +157,6 @@ export function createRateLimiter(opts: { name: string; perMinute: number; logge
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     ...(store ? { store } : {}),
-    ...(opts.key ? { keyGenerator: opts.key } : {}),
     handler: (req, res, _next, options) => {
       const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
       const seconds = reset ? Math.max(1, Math.ceil((reset.getTime() - Date.now()) / 1000)) : Math.ceil(options.windowMs / 1000);
@@ -163,37 +166,30 @@ export function createRateLimiter(opts: { name: string; perMinute: number; logge
       });
     },
   });
-  // express-rate-limit's default key (the client address, IPv6 by /56) and its draft-8 header values.
-  const keys = new LRUCache<string, string>({ max: 10_000 });
-  const keyOf =
-    opts.key ??
-    ((req: Request) => {
-      const ip = req.ip ?? '';
-      let key = keys.get(ip);
-      if (key === undefined) keys.set(ip, (key = ipKeyGenerator(ip, 56)));
-      return key;
-    });
+  // Per client address: express-rate-limit's default key (IPv6 by /56) and its draft-8 policy header.
   const policyName = `"${opts.perMinute}-in-1min"`;
-  const policies = new LRUCache<string, string>({ max: 10_000 });
-  const policyOf = (key: string) => {
-    let policy = policies.get(key);
-    if (policy === undefined) {
+  const clients = new LRUCache<string, { key: string; policy: string }>({ max: 10_000 });
+  const clientOf = (req: Request) => {
+    const ip = req.ip ?? '';
+    let client = clients.get(ip);
+    if (client === undefined) {
+      const key = ipKeyGenerator(ip, 56);
       const partitionKey = Buffer.from(createHash('sha256').update(key).digest('hex').slice(0, 12)).toString('base64');
-      policy = `${policyName}; q=${opts.perMinute}; w=${WINDOW_MS / 1000}; pk=:${partitionKey}:`;
-      policies.set(key, policy);
+      client = { key, policy: `${policyName}; q=${opts.perMinute}; w=${WINDOW_MS / 1000}; pk=:${partitionKey}:` };
+      clients.set(ip, client);
     }
-    return policy;
+    return client;
   };
   const countNow = (req: Request): Array<[string, string]> | undefined => {
     if (!store) return undefined;
-    const key = keyOf(req);
+    const { key, policy } = clientOf(req);
     const info = store.countNow(key, opts.perMinute);
     if (!info) return undefined;
     const remaining = Math.max(0, opts.perMinute - info.totalHits);
     const resetS = Math.max(0, Math.ceil((info.resetTime!.getTime() - Date.now()) / 1000));
     return [
       ['RateLimit', `${policyName}; r=${remaining}; t=${resetS}`],
-      ['RateLimit-Policy', policyOf(key)],
+      ['RateLimit-Policy', policy],
     ];
   };
   // The common case (a client seen this window, under its limit) without express-rate-limit's awaits and
