@@ -166,6 +166,17 @@ const MANAGE_AVAILABILITY: CodeSpec = ['forbidden', 'Only an admin or this profe
 const MANAGE_SCHEDULE: CodeSpec = ['forbidden', 'Only an admin or this professional can change its schedule.'];
 /** Codes of the JSON body parser (limit 100 kB). */
 const BODY = ['invalid_json', 'invalid_body', 'payload_too_large', 'unsupported_media_type'];
+/** Putting a booking at a time (create, reschedule): the slot, the schedule's rules and the idempotency key. */
+const PLACEMENT = [
+  'slot_taken',
+  'idempotency_key_in_use',
+  'outside_availability',
+  'start_in_past',
+  'inside_minimum_notice',
+  'beyond_booking_horizon',
+  'off_slot_grid',
+  'idempotency_key_reused',
+];
 
 // ---------------------------------------------------------------------------------------------
 // Schemas
@@ -556,14 +567,7 @@ const paths: OpenApiDocument['paths'] = {
             ...AUTHED,
             ['forbidden', 'This action needs one of the roles: client.'],
             'professional_not_found',
-            'slot_taken',
-            'idempotency_key_in_use',
-            'outside_availability',
-            'start_in_past',
-            'inside_minimum_notice',
-            'beyond_booking_horizon',
-            'off_slot_grid',
-            'idempotency_key_reused',
+            ...PLACEMENT,
             'payment_provider_error',
           ],
           // Only the use case's own answers are stored and replayed (the header and body checks come first).
@@ -675,14 +679,7 @@ const paths: OpenApiDocument['paths'] = {
             'booking_not_found',
             'professional_not_found',
             'booking_not_reschedulable',
-            'slot_taken',
-            'idempotency_key_in_use',
-            'outside_availability',
-            'start_in_past',
-            'inside_minimum_notice',
-            'beyond_booking_horizon',
-            'off_slot_grid',
-            'idempotency_key_reused',
+            ...PLACEMENT,
           ],
           { headers: { 'Idempotent-Replayed': ref('headers', 'Idempotent-Replayed') }, headersOn: [404, 409, 422] },
         ),
